@@ -1,0 +1,15 @@
+/* cli: the dgc command line. Each subcommand is its own file (cli_*.c);
+ * main.c dispatches. Every command returns the process exit status:
+ * 0 success, 1 errors in the input, 2 bad usage. */
+#ifndef DGC_CLI_H
+#include <stdio.h>
+#define DGC_CLI_H
+
+#define DGC_VERSION "0.1.0"
+
+int cli_compile(int argc, char **argv);  /* dgc [options] MODEL.dg -o OUT.c */
+int cli_check(int argc, char **argv);    /* dgc check MODEL.dg */
+int cli_stats(int argc, char **argv);    /* dgc stats MODEL.dg [--json] */
+void cli_usage(FILE *out);
+
+#endif

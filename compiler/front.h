@@ -1,0 +1,14 @@
+/* front: text to checked model. Reads the file, parses it (grammar/dg.y),
+ * binds weight files and checks everything (check.c). Diagnostics go to the
+ * diag module; returns NULL when there was any error. */
+#ifndef DGC_FRONT_H
+#define DGC_FRONT_H
+#include "arena.h"
+#include "model.h"
+
+mdl_model *front_load_file(arena *a, const char *path);
+/* Text held in memory; name is used in diagnostics and dir for weight files. */
+mdl_model *front_load_text(arena *a, const char *name, const char *text, size_t len,
+                           const char *dir);
+
+#endif

@@ -1,0 +1,86 @@
+/* ir: the lowered model the emitter reads. Built from the checked model by
+ * ir_build (a deep copy into the arena), then rewritten by the passes:
+ *   ir_pass_static  - static gates decided at compile time; closed units
+ *                     deleted from their rows and from the consumer's columns
+ *                     (their constant value folded into the consumer's biases),
+ *                     or kept as constants when the consumer needs the whole
+ *                     vector (a layernorm, or a gate with a norm).
+ *   ir_pass_threshold - threshold decisions folded to one float per layer:
+ *                     open iff z > zthr, no expf on the gate path.
+ * After both passes no layer has GATE_STATIC. */
+#ifndef DGC_IR_H
+#define DGC_IR_H
+#include "arena.h"
+#include "model.h"
+
+typedef struct ir_gate {
+    mdl_gate_kind kind;     /* GATE_NONE, GATE_LINEAR, GATE_LOWRANK (GATE_STATIC before ir_pass_static) */
+    mdl_gate_src src;
+    mdl_decide decide;
+    mdl_apply apply;
+    double thr, tau;        /* as in the model; used by ir_pass_threshold */
+    int folded;             /* ir_pass_threshold ran: zthr is valid */
+    float zthr;             /* threshold decision: open iff z > zthr */
+    int k, min_keep;
+    int n, n_src;
+    int has_norm;
+    mdl_norm norm;          /* n == n_src */
+    float *G;               /* [n][n_src] */
+    int rank;
+    mdl_act hidden_act;
+    float *A, *a_bias;      /* [rank][n_src], [rank] (a_bias NULL: zero) */
+    float *B;               /* [n][rank] */
+    float *c;               /* [n] or NULL */
+    float *logits;          /* static only: [n] */
+} ir_gate;
+
+typedef struct ir_layer {
+    mdl_op_kind kind;
+    const char *name;
+    int n_in, n_out;        /* after deletion */
+    int n_out_model;        /* units in the model, before deletion */
+    int *unit_index;        /* [n_out]: each unit's index in the model */
+    float *W;               /* [n_out][n_in] row-major */
+    float *b;               /* [n_out] or NULL */
+    mdl_act act;
+    ir_gate gate;
+    /* The value a dynamically closed unit holds: 0 for post, act(0) for pre.
+     * When it is not 0 the consumer cannot skip that column. */
+    float closed_value;
+    /* Units fixed at compile time but kept (consumer needs the full vector):
+     * const_mask[j] = 1 means the unit always holds const_val[j]. */
+    unsigned char *const_mask; /* [n_out] or NULL */
+    float *const_val;          /* [n_out] or NULL */
+    int is_output, softmax;
+    mdl_norm norm;          /* layernorm */
+} ir_layer;
+
+typedef struct ir_program {
+    const char *name;
+    int n_in;               /* features the API takes */
+    int shape_rank, shape[4];
+    double scale, offset;
+    float *mean, *std;      /* [n_in] or NULL */
+    /* Input features after the input gate: the first layer reads
+     * x[feat_index[0..n_feat)] only. feat_const marks features kept as the
+     * constant 0 (closed by the input gate, kept because the consumer needs
+     * the whole vector); NULL: none. */
+    int n_feat;
+    int *feat_index;        /* [n_feat] */
+    unsigned char *feat_const; /* [n_feat] or NULL */
+    ir_gate in_gate;        /* GATE_STATIC or GATE_NONE before ir_pass_static */
+    int n_layers;
+    ir_layer *layers;
+    int n_out;
+    const char **labels;    /* [n_out] or NULL */
+    long params_model;      /* parameters in the model */
+    long units_removed;     /* units deleted by ir_pass_static (features included) */
+} ir_program;
+
+ir_program *ir_build(arena *a, const mdl_model *m);
+void ir_pass_static(arena *a, ir_program *p);
+void ir_pass_threshold(ir_program *p);
+/* Both passes in order: what every consumer of the IR wants. */
+ir_program *ir_lower(arena *a, const mdl_model *m);
+
+#endif

@@ -1,0 +1,37 @@
+/* dgc: compile DynamicGate-MLP models to specialised C. */
+#include <stdio.h>
+#include <string.h>
+#include "cli.h"
+#include "diag.h"
+
+void cli_usage(FILE *out)
+{
+    fputs("usage: dgc [options] MODEL.dg [-o OUT.c] [--header OUT.h] [--prefix NAME]\n"
+          "       dgc check MODEL.dg            validate a model, print nothing when good\n"
+          "       dgc stats MODEL.dg [--json]   parameters, MACs, gates, folded units\n"
+          "\n"
+          "options:\n"
+          "  -o FILE          write the C here (default: MODEL.c in the current directory;\n"
+          "                   '-' writes the header then the C to standard output)\n"
+          "  --header FILE    write the header here (default: OUT with .c replaced by .h)\n"
+          "  --prefix NAME    prefix of every generated symbol (default: the model name)\n"
+          "  --help           print this and exit\n"
+          "  --version        print the version and exit\n",
+          out);
+}
+
+int main(int argc, char **argv)
+{
+    diag_init(stderr);
+    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        cli_usage(stdout);
+        return 0;
+    }
+    if (argc >= 2 && !strcmp(argv[1], "--version")) {
+        printf("dgc %s\n", DGC_VERSION);
+        return 0;
+    }
+    if (argc >= 2 && !strcmp(argv[1], "check")) return cli_check(argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[1], "stats")) return cli_stats(argc - 1, argv + 1);
+    return cli_compile(argc, argv);
+}
