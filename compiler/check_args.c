@@ -55,6 +55,12 @@ int chk_nargs(const ast_stmt *s, int lo, int hi)
 {
     if (s->nargs >= lo && s->nargs <= hi) return 1;
     dg_loc at = s->nargs > hi ? s->args[hi]->loc : s->loc;
+    int prev_line = hi > 0 ? s->args[hi - 1]->loc.line : s->loc.line;
+    if (s->nargs > hi && at.line > prev_line) {
+        diag_error(at, "expected ';' at the end of line %d, before '%s'", prev_line,
+                   s->args[hi]->kind == AV_WORD ? s->args[hi]->text : "this");
+        return 0;
+    }
     if (lo == hi)
         diag_error(at, "'%s' takes %d argument%s, not %d", s->key, lo, lo == 1 ? "" : "s",
                    s->nargs);

@@ -77,8 +77,10 @@ stmt
     : WORD args ';'      { $$ = ast_stmt_new(ctx->a, $1->text, $1->loc, $2.head, 0, NULL); }
     | WORD args '{' stmts '}'
                          { $$ = ast_stmt_new(ctx->a, $1->text, $1->loc, $2.head, 1, $4.head); }
+    | WORD args '{' stmts error '}'
+                         { $$ = NULL; /* resynchronise at the block's end */ }
     | error ';'          { $$ = NULL; }
-    | error '}'          { $$ = NULL; }
+    | ';'                { $$ = NULL; /* an empty statement, as in C */ }
     ;
 
 args

@@ -1,0 +1,113 @@
+/* dgc [options] MODEL.dg -o OUT.c: the compiler proper. */
+#include <string.h>
+#include "cli.h"
+#include "emit.h"
+#include "front.h"
+#include "ir.h"
+#include "outfile.h"
+
+typedef struct compile_args {
+    const char *model, *out, *header, *prefix;
+} compile_args;
+
+static int parse_args(int argc, char **argv, compile_args *ca)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char **slot = !strcmp(a, "-o") ? &ca->out
+                          : !strcmp(a, "--header") ? &ca->header
+                          : !strcmp(a, "--prefix") ? &ca->prefix : NULL;
+        if (slot) {
+            if (i + 1 == argc) {
+                diag_fatal_msg("option '%s' needs a value", a);
+                return 0;
+            }
+            *slot = argv[++i];
+        } else if (a[0] == '-' && a[1]) {
+            diag_fatal_msg("unknown option '%s' (see dgc --help)", a);
+            return 0;
+        } else if (ca->model) {
+            diag_fatal_msg("more than one model file ('%s' and '%s')", ca->model, a);
+            return 0;
+        } else {
+            ca->model = a;
+        }
+    }
+    if (!ca->model) {
+        diag_fatal_msg("no model file (see dgc --help)");
+        return 0;
+    }
+    return 1;
+}
+
+/* A prefix is pasted into C identifiers and macro names. */
+static int valid_prefix(const char *p)
+{
+    size_t n = strlen(p);
+    if (n == 0 || n > 63 || p[0] == '_' || (p[0] >= '0' && p[0] <= '9')) return 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = p[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '_'))
+            return 0;
+    }
+    return 1;
+}
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+/* MODEL.dg -> MODEL.c in the current directory; OUT.c -> OUT.h. */
+static const char *swap_ext(arena *a, const char *path, const char *from, const char *to)
+{
+    size_t n = strlen(path), f = strlen(from);
+    if (n > f && !strcmp(path + n - f, from))
+        return ar_printf(a, "%.*s%s", (int)(n - f), path, to);
+    return ar_printf(a, "%s%s", path, to);
+}
+
+int cli_compile(int argc, char **argv)
+{
+    compile_args ca = {0};
+    if (!parse_args(argc, argv, &ca)) return 2;
+    if (ca.prefix && !valid_prefix(ca.prefix)) {
+        diag_fatal_msg("--prefix '%s' is not a valid C identifier prefix", ca.prefix);
+        return 2;
+    }
+    arena a;
+    ar_init(&a);
+    int rc = 1;
+    mdl_model *m = front_load_file(&a, ca.model);
+    if (!m) goto done;
+    ir_program *p = ir_lower(&a, m);
+    const char *out = ca.out ? ca.out : swap_ext(&a, base_name(ca.model), ".dg", ".c");
+    int to_stdout = !strcmp(out, "-");
+    const char *header = ca.header ? ca.header : to_stdout ? NULL : swap_ext(&a, out, ".c", ".h");
+    emit_opts eo = {0};
+    eo.prefix = ca.prefix ? ca.prefix : m->name;
+    eo.header_name = header ? base_name(header) : NULL; /* NULL: declarations inline */
+    outfile oc, oh;
+    if (of_open(&oc, out)) goto done;
+    if (header && of_open(&oh, header)) {
+        of_abort(&oc);
+        goto done;
+    }
+    int bad = emit_c(p, &eo, oc.fp, header ? oh.fp : oc.fp);
+    if (bad) {
+        of_abort(&oc);
+        if (header) of_abort(&oh);
+        goto done;
+    }
+    if (header && of_commit(&oh)) {
+        of_abort(&oc);
+        goto done;
+    }
+    if (of_commit(&oc)) goto done;
+    rc = 0;
+done:
+    ar_free(&a);
+    return rc;
+}
