@@ -12,8 +12,9 @@ int chk_norm_block(chk *c, const ast_stmt *s, mdl_norm *nm, int n, const char *w
     nm->eps = 1e-5;
     const ast_stmt *t;
     if ((t = chk_get(&b, "eps"))) {
-        ok &= chk_nargs(t, 1, 1) && chk_no_block(t) && chk_num(t->args[0], "eps", &nm->eps);
-        if (ok && !(nm->eps > 0 && nm->eps < 1)) {
+        if (!(chk_nargs(t, 1, 1) && chk_no_block(t) && chk_num(t->args[0], "eps", &nm->eps))) {
+            ok = 0;
+        } else if (!(nm->eps > 0 && nm->eps < 1)) {
             diag_error(t->args[0]->loc, "eps must be in (0, 1), not %s", t->args[0]->text);
             ok = 0;
         }
@@ -43,15 +44,22 @@ static int gate_decision(const chk_block *b, mdl_gate *g, int n)
     g->decide = DECIDE_THRESHOLD;
     g->thr = 0.5;
     g->tau = 1.0;
-    if (thr && (ok &= chk_nargs(thr, 1, 1) && chk_no_block(thr)) &&
-        (ok &= chk_num(thr->args[0], "threshold", &g->thr)) && !(g->thr > 0 && g->thr < 1)) {
-        diag_error(thr->args[0]->loc, "threshold must be in (0, 1), not %s", thr->args[0]->text);
+    if (thr && chk_nargs(thr, 1, 1) && chk_no_block(thr) &&
+        chk_num(thr->args[0], "threshold", &g->thr)) {
+        if (!(g->thr > 0 && g->thr < 1)) {
+            diag_error(thr->args[0]->loc, "threshold must be in (0, 1), not %s", thr->args[0]->text);
+            ok = 0;
+        }
+    } else if (thr) {
         ok = 0;
     }
-    if (tau && (ok &= chk_nargs(tau, 1, 1) && chk_no_block(tau)) &&
-        (ok &= chk_num(tau->args[0], "temperature", &g->tau)) &&
-        !(g->tau > 0 && g->tau < 1e30)) {
-        diag_error(tau->args[0]->loc, "temperature must be > 0, not %s", tau->args[0]->text);
+    if (tau && chk_nargs(tau, 1, 1) && chk_no_block(tau) &&
+        chk_num(tau->args[0], "temperature", &g->tau)) {
+        if (!(g->tau > 0 && g->tau < 1e30)) {
+            diag_error(tau->args[0]->loc, "temperature must be > 0, not %s", tau->args[0]->text);
+            ok = 0;
+        }
+    } else if (tau) {
         ok = 0;
     }
     if (topk) {
@@ -62,13 +70,18 @@ static int gate_decision(const chk_block *b, mdl_gate *g, int n)
             diag_note(topk->loc, "the gate decides by top-k here");
             ok = 0;
         }
-        if ((ok &= chk_nargs(topk, 1, 1) && chk_no_block(topk))) {
+        if (!chk_nargs(topk, 1, 1) || !chk_no_block(topk)) {
+            ok = 0;
+        } else {
             const ast_val *v = topk->args[0];
             long k;
             double f;
             if (v->kind == AV_INT) {
-                if ((ok &= chk_int(v, "topk", 1, n, &k))) g->k = (int)k;
-            } else if ((ok &= chk_num(v, "topk", &f))) {
+                if (chk_int(v, "topk", 1, n, &k)) g->k = (int)k;
+                else ok = 0;
+            } else if (!chk_num(v, "topk", &f)) {
+                ok = 0;
+            } else {
                 if (!(f > 0 && f <= 1)) {
                     diag_error(v->loc, "a topk fraction must be in (0, 1], not %s; "
                                "write a count as an integer", v->text);
@@ -80,12 +93,17 @@ static int gate_decision(const chk_block *b, mdl_gate *g, int n)
             }
         }
     }
-    if (mk && !topk && (ok &= chk_nargs(mk, 1, 1) && chk_no_block(mk))) {
-        long m;
-        if ((ok &= chk_int(mk->args[0], "min_keep", 1, n, &m))) g->min_keep = (int)m;
+    long m;
+    if (mk && !topk) {
+        if (chk_nargs(mk, 1, 1) && chk_no_block(mk) && chk_int(mk->args[0], "min_keep", 1, n, &m))
+            g->min_keep = (int)m;
+        else
+            ok = 0;
     }
     g->apply = APPLY_POST;
-    if (ap && (ok &= chk_nargs(ap, 1, 1) && chk_no_block(ap))) {
+    if (ap && !(chk_nargs(ap, 1, 1) && chk_no_block(ap))) {
+        ok = 0;
+    } else if (ap) {
         static const char *const applies[] = {"post", "pre"};
         int i = chk_word(ap->args[0], "mask position", applies, 2);
         if (i < 0) ok = 0;
@@ -134,12 +152,16 @@ int chk_gate(chk *c, const ast_stmt *s, mdl_gate *g, int n, int n_in, const char
     ok &= gate_decision(&b, g, n);
     const ast_stmt *t;
     if (g->kind == GATE_STATIC) {
-        if ((ok &= need(s, t = chk_get(&b, "logits"), "logits")))
+        if (!need(s, t = chk_get(&b, "logits"), "logits"))
+            ok = 0;
+    else
             ok &= chk_no_block(t) && (g->logits = chk_tensor(c, t, 0, "gate logits", 1, n, 0)) != NULL;
         return ok;
     }
     g->src = GSRC_INPUT;
-    if ((t = chk_get(&b, "from")) && (ok &= chk_nargs(t, 1, 1) && chk_no_block(t))) {
+    if ((t = chk_get(&b, "from")) && !(chk_nargs(t, 1, 1) && chk_no_block(t))) {
+        ok = 0;
+    } else if (t) {
         static const char *const srcs[] = {"input", "self"};
         int i = chk_word(t->args[0], "gate source", srcs, 2);
         if (i < 0) ok = 0;
@@ -158,13 +180,19 @@ int chk_gate(chk *c, const ast_stmt *s, mdl_gate *g, int n, int n_in, const char
     if ((t = chk_get(&b, "bias")))
         ok &= chk_no_block(t) && (g->c = chk_tensor(c, t, 0, "gate bias", 1, n, 0)) != NULL;
     if (g->kind == GATE_LINEAR) {
-        if ((ok &= need(s, t = chk_get(&b, "weight"), "weight")))
+        if (!need(s, t = chk_get(&b, "weight"), "weight"))
+            ok = 0;
+    else
             ok &= chk_no_block(t) && (g->G = chk_tensor(c, t, 0, "gate weight", 2, n, g->n_src)) != NULL;
         return ok;
     }
-    if ((ok &= need(s, t = chk_get(&b, "a"), "a")))
+    if (!need(s, t = chk_get(&b, "a"), "a"))
+        ok = 0;
+    else
         ok &= chk_no_block(t) && (g->A = chk_tensor(c, t, 0, "gate a", 2, g->rank, g->n_src)) != NULL;
-    if ((ok &= need(s, t = chk_get(&b, "b"), "b")))
+    if (!need(s, t = chk_get(&b, "b"), "b"))
+        ok = 0;
+    else
         ok &= chk_no_block(t) && (g->B = chk_tensor(c, t, 0, "gate b", 2, n, g->rank)) != NULL;
     if ((t = chk_get(&b, "a_bias")))
         ok &= chk_no_block(t) && (g->a_bias = chk_tensor(c, t, 0, "gate a_bias", 1, g->rank, 0)) != NULL;

@@ -1,0 +1,407 @@
+/* e2e_random: random small models of every gate kind, activation and
+ * option are written as .dg text, compiled by dgc's pipeline to C, built
+ * with gcc, run, and compared with the reference interpreter by the rule of
+ * DESIGN.md section 6: gate masks must agree exactly except at units the
+ * interpreter marks near the decision boundary (those flips are counted and
+ * bounded); where masks agree, outputs must agree within tolerance.
+ *
+ * usage: e2e_random [MODELS [SAMPLES [SEED]]] (run from the repository root) */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "emit.h"
+#include "front.h"
+#include "interp.h"
+#include "ir.h"
+
+#define TOL 2e-4 /* |got - ref| <= TOL * max(1, |ref|) */
+
+static uint64_t rng_state;
+static uint32_t rnd(void)
+{
+    rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (uint32_t)(rng_state >> 33);
+}
+static int rint_(int lo, int hi) { return lo + (int)(rnd() % (uint32_t)(hi - lo + 1)); }
+static float runi(float lo, float hi) { return lo + (hi - lo) * (float)(rnd() >> 8) / 16777216.0f; }
+static int chance(int pct) { return rint_(1, 100) <= pct; }
+
+static void put_vec(FILE *f, int n, float lo, float hi)
+{
+    fputc('[', f);
+    for (int i = 0; i < n; i++) fprintf(f, "%s%a", i ? ", " : "", (double)runi(lo, hi));
+    fputc(']', f);
+}
+static void put_mat(FILE *f, int r, int c, float scale)
+{
+    fputc('[', f);
+    for (int i = 0; i < r; i++) {
+        if (i) fputs(", ", f);
+        put_vec(f, c, -scale, scale);
+    }
+    fputc(']', f);
+}
+
+static const char *const acts[] = {"identity", "relu", "gelu", "gelu_tanh", "sigmoid", "tanh"};
+
+/* Which features a model used, so the summary can show every one was hit. */
+enum { F_STATIC, F_LINEAR, F_LOWRANK, F_SELF, F_NORM, F_TOPK, F_MINKEEP, F_PRE, F_LN,
+       F_INGATE, F_SOFTMAX, F_MEANSTD, F_COUNT };
+static const char *const fnames[] = {"static", "linear", "lowrank", "self", "gate-norm", "topk",
+                                     "min_keep", "pre", "layernorm", "input-gate", "softmax",
+                                     "mean/std"};
+static int used[F_COUNT], act_used[6];
+
+static void put_gate(FILE *f, int n, int n_in)
+{
+    int kind = rint_(0, 2);
+    const char *kn[] = {"static", "linear", "lowrank"};
+    int rank = rint_(1, 4);
+    if (kind == 2) fprintf(f, "    gate lowrank %d {\n", rank);
+    else fprintf(f, "    gate %s {\n", kn[kind]);
+    used[kind == 0 ? F_STATIC : kind == 1 ? F_LINEAR : F_LOWRANK] = 1;
+    int src = n_in;
+    if (kind == 0) {
+        fputs("        logits ", f);
+        put_vec(f, n, -2, 2);
+        fputs(";\n", f);
+    } else {
+        if (chance(35)) {
+            fputs("        from self;\n", f);
+            src = n;
+            used[F_SELF] = 1;
+        }
+        if (chance(30)) {
+            used[F_NORM] = 1;
+            fputs("        norm { eps 1e-5;", f);
+            if (chance(50)) {
+                fputs(" weight ", f);
+                put_vec(f, src, 0.5f, 1.5f);
+                fputs("; bias ", f);
+                put_vec(f, src, -0.5f, 0.5f);
+                fputs(";", f);
+            }
+            fputs(" }\n", f);
+        }
+        if (kind == 1) {
+            fputs("        weight ", f);
+            put_mat(f, n, src, 1);
+            fputs(";\n", f);
+        } else {
+            fputs("        a ", f);
+            put_mat(f, rank, src, 1);
+            fputs(";\n        b ", f);
+            put_mat(f, n, rank, 1);
+            fputs(";\n", f);
+            if (chance(50)) {
+                fputs("        a_bias ", f);
+                put_vec(f, rank, -0.5f, 0.5f);
+                fputs(";\n", f);
+            }
+            int ha = rint_(0, 5);
+            act_used[ha] = 1;
+            fprintf(f, "        activation %s;\n", acts[ha]);
+        }
+        if (chance(70)) {
+            fputs("        bias ", f);
+            put_vec(f, n, -1, 1);
+            fputs(";\n", f);
+        }
+    }
+    int d = rint_(0, 9);
+    if (d < 3) {
+        used[F_TOPK] = 1;
+        if (chance(50)) fprintf(f, "        topk %d;\n", rint_(1, n));
+        else fprintf(f, "        topk %g;\n", (double)runi(0.05f, 1.0f));
+    } else {
+        fprintf(f, "        threshold %g;\n", (double)runi(0.2f, 0.8f));
+        if (chance(50)) fprintf(f, "        temperature %g;\n", (double)runi(0.3f, 3.0f));
+        if (chance(30)) {
+            used[F_MINKEEP] = 1;
+            fprintf(f, "        min_keep %d;\n", rint_(1, n));
+        }
+    }
+    if (chance(35)) {
+        used[F_PRE] = 1;
+        fputs("        apply pre;\n", f);
+    }
+    fputs("    }\n", f);
+}
+
+/* One random model as .dg text. */
+static char *gen_model(int id, int *n_in_out)
+{
+    char *text;
+    size_t len;
+    FILE *f = open_memstream(&text, &len);
+    int n_in = rint_(1, 10);
+    *n_in_out = n_in;
+    fprintf(f, "model m%d;\ninput %d", id, n_in);
+    int scale = chance(40), ms = chance(40), ig = chance(25);
+    if (scale || ms || ig) {
+        fputs(" {\n", f);
+        if (scale) fprintf(f, "    scale %a;\n    offset %g;\n", (double)runi(0.1f, 2), (double)runi(-1, 1));
+        if (ms) {
+            used[F_MEANSTD] = 1;
+            fputs("    mean ", f);
+            put_vec(f, n_in, -0.5f, 0.5f);
+            fputs(";\n    std ", f);
+            put_vec(f, n_in, 0.5f, 2);
+            fputs(";\n", f);
+        }
+        if (ig) {
+            used[F_INGATE] = 1;
+            fputs("    gate static { logits ", f);
+            put_vec(f, n_in, -1, 2);
+            fputs("; }\n", f);
+        }
+        fputs("}\n", f);
+    } else {
+        fputs(";\n", f);
+    }
+    int width = n_in, layers = rint_(0, 4);
+    for (int l = 0; l < layers; l++) {
+        if (chance(20)) {
+            used[F_LN] = 1;
+            fprintf(f, "layer ln%d layernorm { eps 1e-5;", l);
+            if (chance(50)) {
+                fputs(" weight ", f);
+                put_vec(f, width, 0.5f, 1.5f);
+                fputs("; bias ", f);
+                put_vec(f, width, -0.5f, 0.5f);
+                fputs(";", f);
+            }
+            fputs(" }\n", f);
+            continue;
+        }
+        int n = rint_(1, 12);
+        int act = rint_(0, 5);
+        act_used[act] = 1;
+        fprintf(f, "layer fc%d dense %d {\n    weight ", l, n);
+        put_mat(f, n, width, 1.2f);
+        fputs(";\n", f);
+        if (chance(70)) {
+            fputs("    bias ", f);
+            put_vec(f, n, -0.5f, 0.5f);
+            fputs(";\n", f);
+        }
+        fprintf(f, "    activation %s;\n", acts[act]);
+        if (chance(80)) put_gate(f, n, width);
+        fputs("}\n", f);
+        width = n;
+    }
+    int n_out = rint_(1, 6);
+    fprintf(f, "output logits dense %d {\n    weight ", n_out);
+    put_mat(f, n_out, width, 1);
+    fputs(";\n    bias ", f);
+    put_vec(f, n_out, -0.5f, 0.5f);
+    fputs(";\n", f);
+    if (chance(30)) {
+        used[F_SOFTMAX] = 1;
+        fputs("    softmax;\n", f);
+    }
+    fputs("}\n", f);
+    fclose(f);
+    return text;
+}
+
+typedef struct model_run {
+    arena a;
+    mdl_model *m;
+    char *text;
+    int n_in;
+    float *inputs;          /* [samples][n_in] */
+    interp_result *ref;     /* [samples] */
+} model_run;
+
+static int run(const char *cmd)
+{
+    int rc = system(cmd);
+    if (rc != 0) fprintf(stderr, "e2e: command failed (%d): %s\n", rc, cmd);
+    return rc;
+}
+
+/* The driver runs every model over its inputs and writes, per sample,
+ * the outputs, the class and the open units of each layer. */
+static void write_driver(const char *dir, int n_models)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/driver.c", dir);
+    FILE *f = fopen(path, "w");
+    fputs("#include <stdio.h>\n#include <stdlib.h>\n", f);
+    for (int i = 0; i < n_models; i++) fprintf(f, "#include \"m%d.h\"\n", i);
+    fputs("typedef int (*fn)(const float *, float *, int *);\n"
+          "static const struct { fn f; int n_in, n_out, n_layers; } T[] = {\n", f);
+    for (int i = 0; i < n_models; i++)
+        fprintf(f, "  {m%d_infer_open, M%d_N_INPUT, M%d_N_OUTPUT, M%d_N_LAYERS},\n", i, i, i, i);
+    fputs("};\n"
+          "int main(int argc, char **argv) {\n"
+          "  int samples = atoi(argv[1]);\n"
+          "  FILE *in = fopen(argv[2], \"rb\"), *out = fopen(argv[3], \"wb\");\n"
+          "  if (!in || !out) return 2;\n"
+          "  for (unsigned i = 0; i < sizeof T / sizeof *T; i++)\n"
+          "    for (int s = 0; s < samples; s++) {\n"
+          "      float x[64], y[64]; int open[64];\n"
+          "      if (fread(x, sizeof *x, (size_t)T[i].n_in, in) != (size_t)T[i].n_in) return 3;\n"
+          "      int c = T[i].f(x, y, open);\n"
+          "      fwrite(y, sizeof *y, (size_t)T[i].n_out, out);\n"
+          "      fwrite(&c, sizeof c, 1, out);\n"
+          "      fwrite(open, sizeof *open, (size_t)T[i].n_layers, out);\n"
+          "    }\n"
+          "  return fclose(out) ? 4 : 0;\n"
+          "}\n", f);
+    fclose(f);
+}
+
+/* Emit model i's C; returns 0 on success. */
+static int emit_model(const char *dir, int i, const mdl_model *m, arena *a)
+{
+    char cpath[512], hpath[512], hname[64];
+    snprintf(cpath, sizeof cpath, "%s/m%d.c", dir, i);
+    snprintf(hpath, sizeof hpath, "%s/m%d.h", dir, i);
+    snprintf(hname, sizeof hname, "m%d.h", i);
+    ir_program *p = ir_lower(a, m);
+    emit_opts eo = {0};
+    eo.prefix = m->name;
+    eo.header_name = hname;
+    FILE *c = fopen(cpath, "w"), *h = fopen(hpath, "w");
+    if (!c || !h) return -1;
+    int rc = emit_c(p, &eo, c, h);
+    fclose(c);
+    fclose(h);
+    return rc;
+}
+
+static int near_equal(double got, double ref)
+{
+    return fabs(got - ref) <= TOL * fmax(1.0, fabs(ref));
+}
+
+int main(int argc, char **argv)
+{
+    int n_models = argc > 1 ? atoi(argv[1]) : 150;
+    int samples = argc > 2 ? atoi(argv[2]) : 40;
+    rng_state = argc > 3 ? strtoull(argv[3], NULL, 10) : 20261123;
+    char dir[] = "/tmp/dgc-e2e-XXXXXX";
+    if (!mkdtemp(dir)) return perror("mkdtemp"), 1;
+    diag_init(stderr);
+    model_run *runs = calloc((size_t)n_models, sizeof *runs);
+    int failures = 0;
+    char path[512];
+    snprintf(path, sizeof path, "%s/inputs.bin", dir);
+    FILE *inputs = fopen(path, "wb");
+    for (int i = 0; i < n_models; i++) {
+        model_run *r = &runs[i];
+        ar_init(&r->a);
+        r->text = gen_model(i, &r->n_in);
+        char name[32];
+        snprintf(name, sizeof name, "m%d.dg", i);
+        r->m = front_load_text(&r->a, name, r->text, strlen(r->text), ".");
+        if (!r->m || emit_model(dir, i, r->m, &r->a)) {
+            fprintf(stderr, "e2e: model %d did not compile:\n%s\n", i, r->text);
+            return 1;
+        }
+        r->inputs = ar_array(&r->a, (size_t)samples * (size_t)r->n_in, sizeof(float));
+        r->ref = ar_array(&r->a, (size_t)samples, sizeof *r->ref);
+        for (int s = 0; s < samples; s++) {
+            float *x = r->inputs + (size_t)s * (size_t)r->n_in;
+            for (int k = 0; k < r->n_in; k++) x[k] = runi(-2, 2);
+            interp_run(&r->a, r->m, x, &r->ref[s]);
+        }
+        fwrite(r->inputs, sizeof(float), (size_t)samples * (size_t)r->n_in, inputs);
+    }
+    fclose(inputs);
+    write_driver(dir, n_models);
+    char cmd[8192];
+    int w = snprintf(cmd, sizeof cmd,
+                     "cd %s && gcc -std=c99 -Wall -Wextra -Werror -pedantic -O1 -o driver driver.c",
+                     dir);
+    for (int i = 0; i < n_models && w < (int)sizeof cmd - 32; i++)
+        w += snprintf(cmd + w, sizeof cmd - (size_t)w, " m%d.c", i);
+    snprintf(cmd + w, sizeof cmd - (size_t)w, " -lm");
+    if (run(cmd)) return 1;
+    snprintf(cmd, sizeof cmd, "cd %s && ./driver %d inputs.bin outputs.bin", dir, samples);
+    if (run(cmd)) return 1;
+    snprintf(path, sizeof path, "%s/outputs.bin", dir);
+    FILE *out = fopen(path, "rb");
+    long compared = 0, flipped = 0, near_units = 0;
+    for (int i = 0; i < n_models; i++) {
+        model_run *r = &runs[i];
+        const mdl_model *m = r->m;
+        for (int s = 0; s < samples; s++) {
+            float y[64];
+            int cls, open[64];
+            if (fread(y, sizeof *y, (size_t)m->n_out, out) != (size_t)m->n_out ||
+                fread(&cls, sizeof cls, 1, out) != 1 ||
+                fread(open, sizeof *open, (size_t)m->n_ops, out) != (size_t)m->n_ops) {
+                fprintf(stderr, "e2e: short output\n");
+                return 1;
+            }
+            const interp_result *ref = &r->ref[s];
+            near_units += ref->n_near;
+            /* A near unit upstream may flip and change everything after it:
+             * from there on a difference counts as a flip, not a failure. */
+            int flip = 0, bad = 0, tainted = 0;
+            for (int l = 0; l < m->n_ops && !flip && !bad; l++) {
+                int d = abs(open[l] - ref->layers[l].n_open);
+                if (d && (tainted || d <= ref->layers[l].n_near)) flip = 1;
+                else if (d) bad = 1;
+                tainted |= ref->layers[l].n_near > 0;
+            }
+            if (bad) {
+                fprintf(stderr, "e2e: model %d sample %d: open units differ beyond near units\n",
+                        i, s);
+                for (int l = 0; l < m->n_ops; l++)
+                    fprintf(stderr, "  layer %s: compiled %d, reference %d (near %d)\n",
+                            m->ops[l].name, open[l], ref->layers[l].n_open, ref->layers[l].n_near);
+                failures++;
+                continue;
+            }
+            if (flip || ref->n_near) {
+                flipped += flip;
+                continue; /* a near unit may have flipped unseen: outputs may differ */
+            }
+            compared++;
+            int ok = ref->cls == cls;
+            for (int k = 0; k < m->n_out; k++) ok &= near_equal(y[k], ref->out[k]);
+            if (!ok) {
+                failures++;
+                if (failures <= 5) {
+                    fprintf(stderr, "e2e: model %d sample %d: outputs differ (class %d vs %d)\n",
+                            i, s, cls, ref->cls);
+                    for (int k = 0; k < m->n_out; k++)
+                        fprintf(stderr, "  out[%d] = %.9g, reference %.9g\n", k, (double)y[k],
+                                ref->out[k]);
+                    if (failures == 1) fprintf(stderr, "%s\n", r->text);
+                }
+            }
+        }
+    }
+    fclose(out);
+    long total = (long)n_models * samples;
+    /* Near-threshold flips must stay rare: at most 1% of samples. */
+    if (flipped * 100 > total) {
+        fprintf(stderr, "e2e: %ld of %ld samples flipped a near-threshold gate\n", flipped, total);
+        failures++;
+    }
+    for (int f = 0; f < F_COUNT; f++)
+        if (!used[f]) fprintf(stderr, "e2e: no model used %s; raise MODELS\n", fnames[f]), failures++;
+    for (int k = 0; k < 6; k++)
+        if (!act_used[k]) fprintf(stderr, "e2e: no model used %s\n", acts[k]), failures++;
+    printf("e2e: %d models, %ld samples: %ld compared, %ld skipped near a threshold "
+           "(%ld near units, %ld flips)\n",
+           n_models, total, compared, total - compared - failures, near_units, flipped);
+    for (int i = 0; i < n_models; i++) {
+        free(runs[i].text);
+        ar_free(&runs[i].a);
+    }
+    free(runs);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (!failures) run(cmd);
+    else fprintf(stderr, "e2e: generated files kept in %s\n", dir);
+    printf("%d passed, %d failed\n", failures ? 0 : 1, failures ? 1 : 0);
+    return failures ? 1 : 0;
+}
