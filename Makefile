@@ -16,7 +16,7 @@ COMPILER_OBJ = $(COMPILER_SRC:compiler/%.c=$(B)/%.o) $(B)/dg.tab.o $(B)/dg.lex.o
 UNIT_SRC     = $(wildcard tests/unit/test_*.c)
 UNIT_BIN     = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all check unit diag e2e install clean
+.PHONY: all check unit diag cli e2e generated check-generated demo install clean
 all: dgc
 
 dgc: $(B)/main.o $(B)/libdgc.a
@@ -53,6 +53,9 @@ unit: $(UNIT_BIN)
 diag: dgc
 	@sh tests/diag/run.sh ./dgc
 
+cli: dgc
+	@sh tests/cli/run.sh ./dgc
+
 e2e: dgc $(B)/tests/e2e_random
 	@$(B)/tests/e2e_random
 
@@ -60,8 +63,29 @@ $(B)/tests/e2e_random: tests/e2e/e2e_random.c $(B)/libdgc.a
 	@mkdir -p $(B)/tests
 	$(CC) $(WARN) $(CFLAGS) -Icompiler -I$(B) -o $@ $< $(B)/libdgc.a $(LDLIBS)
 
-check: unit diag e2e
+check: unit diag cli check-generated e2e
 	@echo "make check: all suites passed"
+
+# C emitted from models/, kept in git so users can read and embed it.
+MODELS = $(wildcard models/*.dg)
+generated: dgc
+	@for m in $(MODELS); do b=$$(basename $$m .dg); \
+	  ./dgc $$m -o generated/$$b.c --header generated/$$b.h || exit 1; done
+
+check-generated: dgc
+	@set -e; t=$$(mktemp -d); for m in $(MODELS); do b=$$(basename $$m .dg); \
+	  ./dgc $$m -o $$t/$$b.c --header $$t/$$b.h; \
+	  if ! cmp -s $$t/$$b.c generated/$$b.c || ! cmp -s $$t/$$b.h generated/$$b.h; then \
+	    echo "generated/$$b.c is stale: run 'make generated' and commit"; rm -rf $$t; exit 1; fi; \
+	  $(CC) -std=c99 -Wall -Wextra -Werror -pedantic -O2 -c -o $$t/$$b.o generated/$$b.c; \
+	  tcc -Wall -Werror -c -o $$t/$$b.tcc.o generated/$$b.c; \
+	done; rm -rf $$t; echo "generated: up to date, warning-free with $(CC) and tcc"
+
+demo: dgc
+	@mkdir -p $(B)/demo
+	./dgc models/demo.dg -o $(B)/demo/demo.c
+	$(CC) -std=c99 -Wall -Wextra -Werror -pedantic -O2 -I$(B)/demo -o $(B)/demo/demo $(B)/demo/demo.c tools/demo_main.c -lm
+	./$(B)/demo/demo
 
 install: dgc
 	install -d $(DESTDIR)$(BINDIR)

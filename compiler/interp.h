@@ -31,7 +31,12 @@ typedef struct interp_result {
     int n_near;             /* near units over all layers and the input gate */
 } interp_result;
 
-/* in: n_in raw features. Allocates the result in a. */
+/* in: n_in raw features. Allocates the result in a.
+ * r->input.h holds the preprocessed features after the input gate (what the
+ * first op reads); r->out is the output layer's h (after softmax, if any).
+ * z is NULL only for ungated dense layers and layernorms; static gates keep
+ * their logits in z but are never near. The near rule for top-k and
+ * min_keep is documented at the top of interp.c. */
 void interp_run(arena *a, const mdl_model *m, const float *in, interp_result *r);
 
 #endif
