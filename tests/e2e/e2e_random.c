@@ -233,23 +233,26 @@ static void write_driver(const char *dir, int n_models)
     FILE *f = fopen(path, "w");
     fputs("#include <stdio.h>\n#include <stdlib.h>\n", f);
     for (int i = 0; i < n_models; i++) fprintf(f, "#include \"m%d.h\"\n", i);
-    fputs("typedef int (*fn)(const float *, float *, int *);\n"
-          "static const struct { fn f; int n_in, n_out, n_layers; } T[] = {\n", f);
+    fputs("typedef int (*fn)(const float *, float *, int *, unsigned char *);\n"
+          "static const struct { fn f; int n_in, n_out, n_layers, n_mask; } T[] = {\n", f);
     for (int i = 0; i < n_models; i++)
-        fprintf(f, "  {m%d_infer_open, M%d_N_INPUT, M%d_N_OUTPUT, M%d_N_LAYERS},\n", i, i, i, i);
+        fprintf(f, "  {m%d_infer_mask, M%d_N_INPUT, M%d_N_OUTPUT, M%d_N_LAYERS, M%d_MASK_SIZE},\n",
+                i, i, i, i, i);
     fputs("};\n"
           "int main(int argc, char **argv) {\n"
+          "  if (argc != 4) return 1;\n"
           "  int samples = atoi(argv[1]);\n"
           "  FILE *in = fopen(argv[2], \"rb\"), *out = fopen(argv[3], \"wb\");\n"
           "  if (!in || !out) return 2;\n"
           "  for (unsigned i = 0; i < sizeof T / sizeof *T; i++)\n"
           "    for (int s = 0; s < samples; s++) {\n"
-          "      float x[64], y[64]; int open[64];\n"
+          "      float x[64], y[64]; int open[64]; unsigned char mask[1024];\n"
           "      if (fread(x, sizeof *x, (size_t)T[i].n_in, in) != (size_t)T[i].n_in) return 3;\n"
-          "      int c = T[i].f(x, y, open);\n"
+          "      int c = T[i].f(x, y, open, mask);\n"
           "      fwrite(y, sizeof *y, (size_t)T[i].n_out, out);\n"
           "      fwrite(&c, sizeof c, 1, out);\n"
           "      fwrite(open, sizeof *open, (size_t)T[i].n_layers, out);\n"
+          "      fwrite(mask, 1, (size_t)T[i].n_mask, out);\n"
           "    }\n"
           "  return fclose(out) ? 4 : 0;\n"
           "}\n", f);
@@ -333,23 +336,34 @@ int main(int argc, char **argv)
         const mdl_model *m = r->m;
         for (int s = 0; s < samples; s++) {
             float y[64];
-            int cls, open[64];
+            int cls, open[64], n_mask = 0;
+            unsigned char mask[1024];
+            for (int l = 0; l < m->n_ops; l++) n_mask += m->ops[l].n_out;
             if (fread(y, sizeof *y, (size_t)m->n_out, out) != (size_t)m->n_out ||
                 fread(&cls, sizeof cls, 1, out) != 1 ||
-                fread(open, sizeof *open, (size_t)m->n_ops, out) != (size_t)m->n_ops) {
+                fread(open, sizeof *open, (size_t)m->n_ops, out) != (size_t)m->n_ops ||
+                fread(mask, 1, (size_t)n_mask, out) != (size_t)n_mask) {
                 fprintf(stderr, "e2e: short output\n");
                 return 1;
             }
             const interp_result *ref = &r->ref[s];
             near_units += ref->n_near;
-            /* A near unit upstream may flip and change everything after it:
-             * from there on a difference counts as a flip, not a failure. */
+            /* Masks agree exactly but at near units. A near unit upstream may
+             * flip and change everything after it: from there on a difference
+             * counts as a flip, not a failure. */
             int flip = 0, bad = 0, tainted = 0;
-            for (int l = 0; l < m->n_ops && !flip && !bad; l++) {
-                int d = abs(open[l] - ref->layers[l].n_open);
-                if (d && (tainted || d <= ref->layers[l].n_near)) flip = 1;
-                else if (d) bad = 1;
-                tainted |= ref->layers[l].n_near > 0;
+            const unsigned char *mk = mask;
+            for (int l = 0; l < m->n_ops && !flip && !bad; mk += m->ops[l++].n_out) {
+                const interp_layer *L = &ref->layers[l];
+                int count = 0;
+                for (int j = 0; j < L->n; j++) {
+                    count += mk[j];
+                    if (mk[j] == L->open[j]) continue;
+                    if (tainted || L->near[j]) flip = 1;
+                    else bad = 1;
+                }
+                if (!flip && !bad && count != open[l]) bad = 1; /* open_units must match the mask */
+                tainted |= L->n_near > 0;
             }
             if (bad) {
                 fprintf(stderr, "e2e: model %d sample %d: open units differ beyond near units\n",

@@ -1,0 +1,123 @@
+/* emit_gate: a dynamic gate's weights, the code that computes its logits
+ * z[0..n) and the decision. The decision needs no expf: a threshold is one
+ * float compare against the folded zthr; top-k and min_keep use the
+ * PFX_topk helper (emit.c). */
+#include <string.h>
+#include "emit_int.h"
+
+/* The vector the gate reads: the layer input x (list v[li]) or its own
+ * output h (every element); "s" when a norm normalises it first. */
+typedef struct gsrc {
+    const char *x;
+    int vi;  /* list of v[vi], or -1: all of n */
+    int n;
+    int norm;
+} gsrc;
+
+static gsrc source(em *e, int li)
+{
+    const ir_layer *l = &e->p->layers[li];
+    const ir_gate *g = &l->gate;
+    gsrc s;
+    s.norm = g->has_norm && g->n_src > 0;
+    s.n = g->n_src;
+    if (g->src == GSRC_SELF) {
+        s.x = s.norm ? "s" : "h";
+        s.vi = -1;
+    } else {
+        s.x = s.norm ? "s" : "x";
+        s.vi = s.norm ? -1 : li;
+    }
+    return s;
+}
+
+/* Whether G or A has a column the logits loop reads (else it is not emitted). */
+static int cols_used(em *e, const gsrc *s)
+{
+    return s->vi >= 0 ? em_vec_used(&e->v[s->vi]) : s->n > 0;
+}
+
+int em_gate_reads_x(em *e, int li)
+{
+    const ir_gate *g = &e->p->layers[li].gate;
+    if (g->src != GSRC_INPUT) return 0;
+    gsrc s = source(e, li);
+    return s.norm || cols_used(e, &s);
+}
+
+void em_gate_data(em *e, int li)
+{
+    const ir_gate *g = &e->p->layers[li].gate;
+    gsrc s = source(e, li);
+    if (s.norm && g->norm.weight) em_farray(e, em_name(e, li, "gnw"), g->norm.weight, s.n, 0);
+    if (s.norm && g->norm.bias) em_farray(e, em_name(e, li, "gnb"), g->norm.bias, s.n, 0);
+    int used = cols_used(e, &s);
+    if (g->kind == GATE_LINEAR) {
+        if (used) em_farray(e, em_name(e, li, "G"), g->G, g->n, s.n);
+    } else {
+        if (used) em_farray(e, em_name(e, li, "A"), g->A, g->rank, s.n);
+        if (g->a_bias) em_farray(e, em_name(e, li, "ab"), g->a_bias, g->rank, 0);
+        em_farray(e, em_name(e, li, "B"), g->B, g->n, g->rank);
+    }
+    if (g->c) em_farray(e, em_name(e, li, "c"), g->c, g->n, 0);
+}
+
+static const char *opt(em *e, int li, const char *what, const void *present)
+{
+    return present ? em_name(e, li, what) : "(const float *)0";
+}
+
+void em_gate_logits(em *e, int li)
+{
+    const ir_gate *g = &e->p->layers[li].gate;
+    gsrc s = source(e, li);
+    em_printf(e, "    float z[%d];\n", g->n);
+    if (s.norm) {
+        em_printf(e, "    float s[%d];\n", s.n);
+        em_printf(e, "    %s_norm(%s, s, %d, %s, %s, %s);\n", e->pre,
+                  g->src == GSRC_SELF ? "h" : "x", s.n, em_fstr(e, (float)g->norm.eps),
+                  opt(e, li, "gnw", g->norm.weight), opt(e, li, "gnb", g->norm.bias));
+    }
+    const char *row = ar_printf(&e->a, "%s[j]", em_name(e, li, "G"));
+    if (g->kind == GATE_LOWRANK) {
+        em_printf(e, "    float t[%d];\n", g->rank);
+        em_printf(e, "    for (int r = 0; r < %d; r++) {\n        float a = 0.0f;\n", g->rank);
+        em_dot(e, "        ", ar_printf(&e->a, "%s[r]", em_name(e, li, "A")), s.x, s.vi, s.n);
+        if (g->a_bias) em_printf(e, "        a += %s[r];\n", em_name(e, li, "ab"));
+        em_printf(e, "        t[r] = ");
+        em_act(e, g->hidden_act, "a");
+        em_printf(e, ";\n    }\n");
+    }
+    em_printf(e, "    for (int j = 0; j < %d; j++) {\n        float a = 0.0f;\n", g->n);
+    if (g->kind == GATE_LOWRANK)
+        em_printf(e, "        for (int r = 0; r < %d; r++) a += %s[j][r] * t[r];\n", g->rank,
+                  em_name(e, li, "B"));
+    else
+        em_dot(e, "        ", row, s.x, s.vi, s.n);
+    if (g->c) em_printf(e, "        a += %s[j];\n", em_name(e, li, "c"));
+    em_printf(e, "        z[j] = a;\n    }\n");
+}
+
+const char *em_gate_decide(em *e, int li)
+{
+    const ir_gate *g = &e->p->layers[li].gate;
+    if (g->decide == DECIDE_THRESHOLD) {
+        float zthr = g->zthr;
+        if (!g->folded) {
+            mdl_gate m;
+            memset(&m, 0, sizeof m);
+            m.thr = g->thr, m.tau = g->tau;
+            zthr = (float)mdl_gate_zthr(&m);
+        }
+        const char *cmp = ar_printf(&e->a, "z[j] > %s", em_fstr(e, zthr));
+        if (g->min_keep <= 0) return cmp;
+        em_printf(e, "    unsigned char m[%d];\n    float q[%d];\n    int nm = 0;\n", g->n, g->n);
+        em_printf(e, "    for (int j = 0; j < %d; j++) { m[j] = %s; nm += m[j]; }\n", g->n, cmp);
+        em_printf(e, "    if (nm < %d) %s_topk(z, q, m, %d, %d); /* min_keep */\n", g->min_keep,
+                  e->pre, g->n, g->min_keep);
+        return "m[j]";
+    }
+    em_printf(e, "    unsigned char m[%d];\n    float q[%d];\n", g->n, g->n);
+    em_printf(e, "    %s_topk(z, q, m, %d, %d);\n", e->pre, g->n, g->k);
+    return "m[j]";
+}

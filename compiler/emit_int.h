@@ -1,0 +1,71 @@
+/* emit_int: what the emitter's files (emit*.c) share; private to them. */
+#ifndef DGC_EMIT_INT_H
+#define DGC_EMIT_INT_H
+#include <stdio.h>
+#include "arena.h"
+#include "emit.h"
+
+/* Which elements of a vector may be non-zero, as the consumer sees it. */
+typedef enum {
+    LIST_ALL,    /* every element: a plain loop over 0..n */
+    LIST_STATIC, /* a fixed subset known at compile time: a static const list */
+    LIST_DYN     /* decided per input: a stack list and its count */
+} em_list;
+
+/* A vector between two stages: v[0] is the preprocessed input, v[i+1] the
+ * output of layer i. */
+typedef struct em_vec {
+    int n;          /* elements */
+    em_list list;
+    int n_list;     /* LIST_STATIC: entries in idx */
+    int *idx;       /* LIST_STATIC: ascending element indices */
+    int passed;     /* the consumer reads the list (else only the vector) */
+    int slot;       /* stack buffer: 0 (va) or 1 (vb) */
+} em_vec;
+
+typedef struct em {
+    FILE *f;
+    const ir_program *p;
+    const char *pre;    /* symbol prefix */
+    char *upre;         /* macro prefix */
+    arena a;
+    em_vec *v;          /* [n_layers + 1] */
+    int need_topk, need_norm;
+    int buf_n[2];       /* elements of the stack buffers va, vb (0: unused) */
+    int list_n[2];      /* elements of the list buffers la, lb (0: unused) */
+    int bad;            /* a non-finite constant was met */
+} em;
+
+/* emit_util.c */
+void em_printf(em *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void em_float(em *e, float v);                      /* exact hex literal */
+const char *em_fstr(em *e, float v);                /* the same, as a string */
+void em_string(FILE *f, const char *s);             /* C literal, octal escapes */
+void em_ident(FILE *f, const char *s);              /* for comments: [A-Za-z0-9_] only */
+const char *em_name(em *e, int layer, const char *what); /* PFX_l<layer>_<what> */
+const char *em_idx_type(int n);                     /* index type for 0..n-1 */
+void em_farray(em *e, const char *name, const float *v, int rows, int cols);
+void em_iarray(em *e, const char *name, const int *v, int n, int range);
+void em_act(em *e, mdl_act act, const char *x);     /* the activation of x */
+
+/* emit_list.c: which elements each vector lists, and loops over them */
+void em_plan(em *e);
+int em_vec_used(const em_vec *v); /* a dot product over v touches any element */
+int em_rows(const ir_layer *l);   /* units whose row is computed (not constant) */
+const char *em_list_name(em *e, int vi); /* the static list of v[vi] */
+/* ind a += row[i] * x[i] for every listed i of v (v[vi], or NULL: all of n) */
+void em_dot(em *e, const char *ind, const char *row, const char *x, int vi, int n);
+
+/* emit_gate.c: gate weights; code that fills z[] and decides (returns the
+ * condition, on j, that unit j is open) */
+void em_gate_data(em *e, int li);
+int em_gate_reads_x(em *e, int li);
+void em_gate_logits(em *e, int li);
+const char *em_gate_decide(em *e, int li);
+
+/* emit_layer.c: one layer's data and function, and its call in the run */
+void em_layer(em *e, int li);
+void em_layer_call(em *e, int li);
+const char *em_buf(const em_vec *v, int list); /* "va", "lb", ... */
+
+#endif

@@ -1,0 +1,87 @@
+/* emit_list: the open list of every vector (which elements may be non-zero)
+ * and the column loops that iterate over it. Column skipping lives here:
+ * a dense consumer only visits listed elements; the rest hold 0. */
+#include "emit_int.h"
+
+static int dyn_gate(const ir_layer *l)
+{
+    return l->kind == OP_DENSE && (l->gate.kind == GATE_LINEAR || l->gate.kind == GATE_LOWRANK);
+}
+
+int em_rows(const ir_layer *l)
+{
+    if (l->kind != OP_DENSE) return l->n_out;
+    int n = 0;
+    for (int j = 0; j < l->n_out; j++) n += !(l->const_mask && l->const_mask[j]);
+    return n;
+}
+
+int em_vec_used(const em_vec *v)
+{
+    return v->list == LIST_STATIC ? v->n_list > 0 : v->n > 0;
+}
+
+/* A unit kept constant is listed only when its constant is not 0. */
+static void static_list(em *e, em_vec *v, const unsigned char *cmask, const float *cval)
+{
+    v->list = LIST_STATIC;
+    v->idx = ar_array(&e->a, (size_t)(v->n > 0 ? v->n : 1), sizeof *v->idx);
+    for (int j = 0; j < v->n; j++)
+        if (!cmask[j] || (cval && cval[j] != 0.0f)) v->idx[v->n_list++] = j;
+}
+
+void em_plan(em *e)
+{
+    const ir_program *p = e->p;
+    int nl = p->n_layers;
+    e->v = ar_array(&e->a, (size_t)nl + 1, sizeof *e->v);
+    e->v[0].n = p->n_feat;
+    if (p->feat_const) static_list(e, &e->v[0], p->feat_const, NULL);
+    for (int i = 0; i < nl; i++) {
+        const ir_layer *l = &p->layers[i];
+        em_vec *v = &e->v[i + 1];
+        v->n = l->n_out;
+        v->slot = (i + 1) % 2;
+        if (l->kind == OP_DENSE && l->const_mask) static_list(e, v, l->const_mask, l->const_val);
+        else if (dyn_gate(l) && l->closed_value == 0.0f) v->list = LIST_DYN;
+        if (l->kind == OP_LAYERNORM) e->need_norm = 1;
+        if (dyn_gate(l) && l->gate.has_norm) e->need_norm = 1;
+        if (dyn_gate(l) && (l->gate.decide == DECIDE_TOPK || l->gate.min_keep > 0))
+            e->need_topk = 1;
+    }
+    /* A list is worth passing on only to a dense consumer that computes rows.
+     * The output layer writes out[], so its vector needs no buffer. */
+    for (int i = 0; i < nl; i++) {
+        const ir_layer *c = &p->layers[i];
+        em_vec *v = &e->v[i];
+        v->passed = c->kind == OP_DENSE && em_rows(c) > 0 && v->list != LIST_ALL && em_vec_used(v);
+        int need = v->n > 0 ? v->n : 1;
+        if (need > e->buf_n[v->slot]) e->buf_n[v->slot] = need;
+        if (v->list == LIST_DYN && v->passed && v->n > e->list_n[v->slot])
+            e->list_n[v->slot] = v->n;
+    }
+}
+
+const char *em_list_name(em *e, int vi)
+{
+    return vi == 0 ? ar_printf(&e->a, "%s_in_list", e->pre) : em_name(e, vi - 1, "list");
+}
+
+void em_dot(em *e, const char *ind, const char *row, const char *x, int vi, int n)
+{
+    const em_vec *v = vi >= 0 ? &e->v[vi] : NULL;
+    if (!v || v->list == LIST_ALL) {
+        if (v) n = v->n;
+        if (n > 0)
+            em_printf(e, "%sfor (int i = 0; i < %d; i++) a += %s[i] * %s[i];\n", ind, n, row, x);
+        return;
+    }
+    if (v->list == LIST_STATIC) {
+        if (v->n_list > 0)
+            em_printf(e, "%sfor (int k = 0; k < %d; k++) { int i = %s[k]; a += %s[i] * %s[i]; }\n",
+                      ind, v->n_list, em_list_name(e, vi), row, x);
+        return;
+    }
+    em_printf(e, "%sfor (int k = 0; k < xn; k++) { int i = xl[k]; a += %s[i] * %s[i]; }\n", ind,
+              row, x);
+}
