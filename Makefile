@@ -3,7 +3,7 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN     = -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -pedantic
 DEPFLAGS = -MMD -MP
-LDLIBS   = -lz -lm
+LDLIBS   = -ltcc -ldl -ledit -lz -lm
 PREFIX  ?= /usr/local
 BINDIR   = $(PREFIX)/bin
 B        = build
