@@ -12,7 +12,7 @@ void cli_usage(FILE *out)
           "\n"
           "options:\n"
           "  -o FILE          write the C here (default: MODEL.c in the current directory;\n"
-          "                   '-' writes the header then the C to standard output)\n"
+          "                   '-' writes one self-contained C file to standard output)\n"
           "  --header FILE    write the header here (default: OUT with .c replaced by .h)\n"
           "  --prefix NAME    prefix of every generated symbol (default: the model name)\n"
           "  --help           print this and exit\n"
