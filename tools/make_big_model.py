@@ -6,6 +6,7 @@ import json, struct, sys
 import numpy as np
 
 out = sys.argv[1]
+import os; os.makedirs(out, exist_ok=True)
 rng = np.random.default_rng(7)
 f = lambda *s: (rng.standard_normal(s) / np.sqrt(s[-1])).astype(np.float32)
 t = {"fc1.weight": f(512, 784), "fc1.bias": f(512), "fc1.gate.a": f(32, 784),
