@@ -10,6 +10,7 @@
 int cli_compile(int argc, char **argv);  /* dgc [options] MODEL.dg -o OUT.c */
 int cli_check(int argc, char **argv);    /* dgc check MODEL.dg */
 int cli_stats(int argc, char **argv);    /* dgc stats MODEL.dg [--json] */
+int cli_repl(int argc, char **argv);     /* dgc repl [MODEL.dg] */
 void cli_usage(FILE *out);
 
 #endif

@@ -9,6 +9,7 @@ void cli_usage(FILE *out)
     fputs("usage: dgc [options] MODEL.dg [-o OUT.c] [--header OUT.h] [--prefix NAME]\n"
           "       dgc check MODEL.dg            validate a model, print nothing when good\n"
           "       dgc stats MODEL.dg [--json]   parameters, MACs, gates, folded units\n"
+          "       dgc repl [MODEL.dg]           interactive: eval, tune gates, type models\n"
           "\n"
           "options:\n"
           "  -o FILE          write the C here (default: MODEL.c in the current directory;\n"
@@ -33,5 +34,6 @@ int main(int argc, char **argv)
     }
     if (argc >= 2 && !strcmp(argv[1], "check")) return cli_check(argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[1], "stats")) return cli_stats(argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[1], "repl")) return cli_repl(argc - 1, argv + 1);
     return cli_compile(argc, argv);
 }

@@ -1,0 +1,117 @@
+#!/bin/sh
+# The REPL on a terminal, driven through tmux on a private socket: line
+# editing (Ctrl-A, arrows), Tab completion, Ctrl-C dropping the line, and
+# history recalled in a second session. Every wait polls the screen with a
+# bounded timeout (no fixed sleeps), so a loaded machine only makes it slower.
+dgc=$(pwd)/${1:-./dgc}
+root=$(pwd)
+if ! command -v tmux >/dev/null; then echo "repl-tty: FAIL: tmux is not installed"; exit 1; fi
+t=$(mktemp -d)
+sock=dgc-test-$$
+tm() { tmux -L "$sock" -f /dev/null "$@"; }
+trap 'tm kill-server 2>/dev/null; rm -rf "$t"' EXIT
+cp "$root"/models/demo.dg "$root"/models/demo.npz "$t"/
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() {
+    echo "FAIL: repl-tty: $*"
+    fail=$((fail + 1))
+    echo "---- screen:"; screen | grep -v '^$' | tail -15; echo "----"
+}
+screen() { tm capture-pane -p -J -S -300 -t repl 2>/dev/null; }
+# wait_for TEXT [SECONDS]: 0 once TEXT is on the screen.
+wait_for() {
+    i=0
+    lim=$(( ${2:-30} * 20 ))
+    while [ $i -lt $lim ]; do
+        screen | grep -qF -- "$1" && return 0
+        sleep 0.05
+        i=$((i + 1))
+    done
+    return 1
+}
+# The last line holding a prompt: what is being typed.
+prompt_line() { screen | grep 'dgc> ' | tail -1; }
+keys() { tm send-keys -t repl "$@"; }
+
+# start: a session running the REPL; the pane stays after it exits (the
+# shell waits) so its exit status can be read and the server cannot vanish
+# under a late capture. tmux may fail to start under load: try again.
+start() {
+    tm kill-session -t repl 2>/dev/null
+    n=0
+    until tm new-session -d -s repl -x 150 -y 50 \
+        "cd '$t' && HOME='$t' DGC_HISTORY='$t/hist' TERM=xterm '$dgc' repl demo.dg; echo \"[exit \$?]\"; exec sleep 600"
+    do
+        n=$((n + 1))
+        [ $n -ge 5 ] && { echo "FAIL: repl-tty: tmux would not start"; exit 1; }
+        sleep 1
+    done
+    wait_for "dgc> " 60 && ok || bad "no prompt"
+}
+
+start
+# Ctrl-A goes to the start of the line.
+keys -l "how fc1"
+keys C-a
+keys -l "s"
+keys Enter
+wait_for "layer fc1: dense 32" && ok || bad "Ctrl-A then typing did not give 'show fc1'"
+# Left arrow: "shw ln" mended to "show ln".
+keys -l "shw ln"
+keys Left Left Left Left
+keys -l "o"
+keys Enter
+wait_for "layer ln: layernorm" && ok || bad "Left arrows did not let 'shw' become 'show'"
+# Tab: a unique command completes with a space; an ambiguous layer lists both.
+keys -l "sh"
+keys Tab
+wait_for "dgc> show " && ok || bad "Tab did not complete 'sh' to 'show'"
+keys -l "fc"
+keys Tab
+wait_for "fc1  fc2" && ok || bad "Tab did not list fc1 and fc2"
+keys -l "2"
+keys Enter
+wait_for "layer fc2: dense 16" && ok || bad "show fc2 after completion"
+keys -l "set fc1 thr"
+keys Tab
+wait_for "set fc1 threshold " && ok || bad "Tab did not complete a setting"
+keys -l "0.7"
+keys Enter
+wait_for "rebuilt demo" && ok || bad "set after completion"
+# Ctrl-C drops the line being typed, and a declaration left open.
+keys -l "eval random nonsense"
+keys C-c
+keys -l "layer x dense 2 {"
+keys Enter
+wait_for "...> " && ok || bad "no continuation prompt inside a block"
+keys C-c
+keys -l "show ln"
+keys Enter
+i=0
+until [ "$(screen | grep -c 'layer ln: layernorm')" -ge 2 ] || [ $i -ge 600 ]; do
+    sleep 0.05; i=$((i + 1))
+done
+[ "$(screen | grep -c 'layer ln: layernorm')" -ge 2 ] && ok || bad "show ln after Ctrl-C"
+screen | grep -q "usage: eval random" && bad "the dropped line ran" || ok
+screen | grep -q "added layer x" && bad "the dropped declaration was kept" || ok
+keys -l "quit"
+keys Enter
+wait_for "[exit 0]" && ok || bad "quit: exit status 0"
+[ -f "$t/hist" ] && ok || bad "history file not written"
+[ "$(stat -c %a "$t/hist" 2>/dev/null)" = 600 ] && ok || bad "history file mode is not 0600"
+grep -q -e 'show fc1' -e 'show\\040fc1' "$t/hist" && ok || bad "history lacks 'show fc1'"
+
+# A second session: Up four times is the set command of the first (after
+# it: the opened block's first line, show ln, quit).
+start
+keys Up Up Up Up
+wait_for "dgc> set fc1 threshold 0.7" && ok || bad "Up did not recall the first session's history"
+keys Enter
+wait_for "rebuilt demo" && ok || bad "the recalled line did not run"
+keys C-d
+wait_for "[exit 0]" && ok || bad "Ctrl-D: exit status 0"
+
+echo "repl-tty: $pass passed, $fail failed"
+[ $fail = 0 ]
