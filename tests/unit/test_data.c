@@ -227,6 +227,12 @@ static void labels(void **state)
     assert_int_equal(data_load_labels(&A, lp, 1, 2, &ds, err, sizeof err), 0);
     assert_int_equal(ds.labels[0], 0);
     assert_int_equal(ds.labels[1], 9);
+    /* a 1-D .npy is a column of labels, where as data it is one row */
+    const float lv[] = {4, 5, 6};
+    const char *ln = npy("l.npy", "{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }", lv, sizeof lv);
+    assert_int_equal(data_load_labels(&A, ln, 1, 2, &ds, err, sizeof err), 0);
+    assert_int_equal(ds.labels[0], 5);
+    assert_int_equal(ds.labels[1], 6);
     assert_int_equal(data_load_labels(&A, text("l.csv", "label\n1\n2\n3\n"), 1, 2, &ds, err, sizeof err), 0);
     assert_int_equal(ds.labels[0], 2);
     assert_int_equal(data_load_labels(&A, text("l2.csv", "1\n2\n"), 1, 2, &ds, err, sizeof err), -1);
