@@ -8,3 +8,13 @@ run-tests: dgc
 	@sh tests/run/run.sh ./dgc
 
 CHECK_SUITES += run-tests
+
+.PHONY: e2e-models
+e2e-models: dgc $(B)/tests/e2e_models
+	@$(B)/tests/e2e_models ./dgc
+
+$(B)/tests/e2e_models: tests/e2e/e2e_models.c $(B)/libdgc.a
+	@mkdir -p $(B)/tests
+	$(CC) $(WARN) $(CFLAGS) -Icompiler -I$(B) -o $@ $< $(B)/libdgc.a $(LDLIBS)
+
+CHECK_SUITES += e2e-models
