@@ -28,7 +28,7 @@ static uint32_t rnd(void)
     return (uint32_t)(rng_state >> 33);
 }
 static int rint_(int lo, int hi) { return lo + (int)(rnd() % (uint32_t)(hi - lo + 1)); }
-static float runi(float lo, float hi) { return lo + (hi - lo) * (float)(rnd() >> 8) / 16777216.0f; }
+static float runi(float lo, float hi) { return lo + (hi - lo) * (float)(rnd() >> 7) / 16777216.0f; }
 static int chance(int pct) { return rint_(1, 100) <= pct; }
 
 static void put_vec(FILE *f, int n, float lo, float hi)
