@@ -25,15 +25,15 @@ dgc: $(B)/main.o $(B)/libdgc.a
 $(B)/libdgc.a: $(COMPILER_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
-$(B)/%.o: compiler/%.c | $(B)/dg.tab.h
+$(B)/%.o: compiler/%.c | $(B)/dg.tab.h $(B)/dg.lex.h
 	@mkdir -p $(B)
 	$(CC) $(WARN) $(CFLAGS) $(DEPFLAGS) -Icompiler -I$(B) -c -o $@ $<
 
-$(B)/dg.tab.c $(B)/dg.tab.h: grammar/dg.y
+$(B)/dg.tab.c $(B)/dg.tab.h &: grammar/dg.y
 	@mkdir -p $(B)
 	bison -Werror --defines=$(B)/dg.tab.h -o $(B)/dg.tab.c $<
 
-$(B)/dg.lex.c $(B)/dg.lex.h: grammar/dg.l
+$(B)/dg.lex.c $(B)/dg.lex.h &: grammar/dg.l
 	@mkdir -p $(B)
 	flex --header-file=$(B)/dg.lex.h -o $(B)/dg.lex.c $<
 

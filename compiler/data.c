@@ -32,6 +32,15 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 }
 
 /* The whole file, decompressed when gzip'd; "-" is standard input. */
+/* gzerror puts the path in front ("file: invalid block type"); the caller
+ * names the file already. */
+static const char *gz_reason(gzFile g, int *zerr)
+{
+    const char *msg = gzerror(g, zerr), *s;
+    while ((s = strstr(msg, ": ")) != NULL) msg = s + 2;
+    return msg;
+}
+
 static int read_all(const char *path, unsigned char **buf, size_t *len, char *err, size_t errlen)
 {
     int fd = strcmp(path, "-") ? -1 : dup(0);
@@ -65,7 +74,7 @@ static int read_all(const char *path, unsigned char **buf, size_t *len, char *er
         int got = gzread(g, b + n, (unsigned)(cap - n));
         if (got < 0) {
             int zerr;
-            const char *msg = gzerror(g, &zerr);
+            const char *msg = gz_reason(g, &zerr);
             rc = zerr == Z_ERRNO ? fail(err, errlen, "read error: %s", strerror(errno))
                                  : fail(err, errlen, "bad gzip data: %s", msg);
             break;
@@ -76,7 +85,7 @@ static int read_all(const char *path, unsigned char **buf, size_t *len, char *er
     /* zlib reports a gzip stream cut short only as a short read: ask. */
     if (!rc) {
         int zerr;
-        const char *msg = gzerror(g, &zerr);
+        const char *msg = gz_reason(g, &zerr);
         if (zerr != Z_OK && zerr != Z_STREAM_END) rc = fail(err, errlen, "bad gzip data: %s", msg);
     }
     gzclose(g);
@@ -192,7 +201,8 @@ static int parse_idx(const unsigned char *b, size_t n, table *t, char *err, size
 
 /* ---- .npy ----------------------------------------------------------------- */
 
-static int load_npy(arena *a, const char *path, table *t, char *err, size_t errlen)
+/* column: a 1-D array is one value per row (labels), not one row. */
+static int load_npy(arena *a, const char *path, int column, table *t, char *err, size_t errlen)
 {
     size_t n = strlen(path);
     if (n < 4 || strcmp(path + n - 4, ".npy"))
@@ -201,8 +211,9 @@ static int load_npy(arena *a, const char *path, table *t, char *err, size_t errl
     if (wf_load(a, path, &set, err, errlen)) return -1;
     const wf_tensor *w = &set.t[0];
     if (w->ndim == 0) return fail(err, errlen, "the array is a scalar; expected rows of values");
-    t->rows = w->ndim == 1 ? 1 : (long)w->shape[0];
-    size_t dim = w->ndim == 1 ? w->count : (t->rows ? w->count / (size_t)t->rows : 1);
+    int one_row = w->ndim == 1 && !column;
+    t->rows = one_row ? 1 : (long)w->shape[0];
+    size_t dim = one_row ? w->count : (t->rows ? w->count / (size_t)t->rows : 1);
     if (w->ndim > 1 && !t->rows)
         for (int i = 1; i < w->ndim; i++) dim *= (size_t)w->shape[i];
     if (dim > (size_t)1 << 24) return fail(err, errlen, "rows of %zu values are too long", dim);
@@ -338,25 +349,25 @@ static int parse_csv(const unsigned char *b, size_t n, fvec *f, table *t, char *
 
 /* ---- entry points --------------------------------------------------------- */
 
-static int load_table(arena *a, const char *path, table *t, fvec *f, unsigned char **buf,
-                      char *err, size_t errlen)
+static int load_table(arena *a, const char *path, int column, table *t, fvec *f,
+                      unsigned char **buf, char *err, size_t errlen)
 {
     size_t n = 0;
     memset(t, 0, sizeof *t);
     if (read_all(path, buf, &n, err, errlen)) return -1;
-    if (n >= 6 && !memcmp(*buf, "\x93NUMPY", 6)) return load_npy(a, path, t, err, errlen);
+    if (n >= 6 && !memcmp(*buf, "\x93NUMPY", 6)) return load_npy(a, path, column, t, err, errlen);
     if (is_idx(*buf, n)) return parse_idx(*buf, n, t, err, errlen);
     return parse_csv(*buf, n, f, t, err, errlen);
 }
 
-int data_load(arena *a, const char *path, long first, long limit, data_set *out, char *err,
-              size_t errlen)
+static int load(arena *a, const char *path, long first, long limit, int column, data_set *out,
+                char *err, size_t errlen)
 {
     table t;
     fvec f = {NULL, 0, 0};
     unsigned char *buf = NULL;
     memset(out, 0, sizeof *out);
-    int rc = load_table(a, path, &t, &f, &buf, err, errlen);
+    int rc = load_table(a, path, column, &t, &f, &buf, err, errlen);
     if (!rc) rc = select_rows(a, &t, first, limit, out, err, errlen);
     if (!rc) out->path = ar_strdup(a, path);
     free(buf);
@@ -364,12 +375,18 @@ int data_load(arena *a, const char *path, long first, long limit, data_set *out,
     return rc;
 }
 
+int data_load(arena *a, const char *path, long first, long limit, data_set *out, char *err,
+              size_t errlen)
+{
+    return load(a, path, first, limit, 0, out, err, errlen);
+}
+
 int data_load_labels(arena *a, const char *path, long first, long limit, data_set *ds, char *err,
                      size_t errlen)
 {
     data_set l;
     (void)limit; /* the range is the data's own */
-    if (data_load(a, path, 0, -1, &l, err, errlen)) return -1;
+    if (load(a, path, 0, -1, 1, &l, err, errlen)) return -1;
     if (l.dim != 1) return fail(err, errlen, "labels must be one value per row, not %d", l.dim);
     if (l.total != ds->total)
         return fail(err, errlen, "%ld labels for %ld rows of data", l.total, ds->total);

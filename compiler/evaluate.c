@@ -125,8 +125,8 @@ int ev_run(arena *a, const ev_model *em, const data_set *ds, ev_progress_fn prog
     int nc = m->n_out;
     memset(r, 0, sizeof *r);
     if (ds->dim != m->n_in)
-        return fail(err, errlen, "%s has rows of %d values; model '%s' takes %d inputs", ds->path,
-                    ds->dim, m->name, m->n_in);
+        return fail(err, errlen, "rows have %d values; model '%s' takes %d inputs", ds->dim, m->name,
+                    m->n_in);
     for (long i = 0; ds->labels && i < ds->rows; i++)
         if (ds->labels[i] >= nc)
             return fail(err, errlen, "label of row %ld is %d; model '%s' has %d classes",

@@ -15,6 +15,17 @@ int of_open(outfile *o, const char *path)
         o->fp = stdout;
         return 0;
     }
+    /* A device or FIFO (-o /dev/null) is written in place: a temporary
+     * beside it would be renamed over the device itself. */
+    struct stat st;
+    if (!stat(path, &st) && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+        o->fp = fopen(path, "w");
+        if (!o->fp) {
+            diag_error(diag_noloc(path), "cannot write: %s", strerror(errno));
+            return -1;
+        }
+        return 0;
+    }
     if (snprintf(o->tmp, sizeof o->tmp, "%s.tmpXXXXXX", path) >= (int)sizeof o->tmp) {
         diag_error(diag_noloc(path), "output path is too long");
         return -1;
@@ -47,9 +58,10 @@ int of_commit(outfile *o)
     o->fp = NULL;
     if (bad) {
         diag_error(diag_noloc(o->path), "write error");
-        unlink(o->tmp);
+        if (o->tmp[0]) unlink(o->tmp);
         return -1;
     }
+    if (!o->tmp[0]) return 0; /* written in place */
     if (rename(o->tmp, o->path)) {
         diag_error(diag_noloc(o->path), "cannot write: %s", strerror(errno));
         unlink(o->tmp);

@@ -12,10 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "agree.h"
 #include "emit.h"
 #include "front.h"
 #include "interp.h"
 #include "ir.h"
+#include "jit.h"
 
 #define TOL 2e-4 /* |got - ref| <= TOL * max(1, |ref|) */
 
@@ -26,7 +28,7 @@ static uint32_t rnd(void)
     return (uint32_t)(rng_state >> 33);
 }
 static int rint_(int lo, int hi) { return lo + (int)(rnd() % (uint32_t)(hi - lo + 1)); }
-static float runi(float lo, float hi) { return lo + (hi - lo) * (float)(rnd() >> 8) / 16777216.0f; }
+static float runi(float lo, float hi) { return lo + (hi - lo) * (float)(rnd() >> 7) / 16777216.0f; }
 static int chance(int pct) { return rint_(1, 100) <= pct; }
 
 static void put_vec(FILE *f, int n, float lo, float hi)
@@ -283,6 +285,30 @@ static int near_equal(double got, double ref)
     return fabs(got - ref) <= TOL * fmax(1.0, fabs(ref));
 }
 
+/* The same model through the JIT (libtcc), by the same rule (agree.c).
+ * Returns the failures; adds near-threshold flips to *flips. */
+static int jit_check(model_run *r, int id, int samples, long *flips)
+{
+    jit_model *j = jit_compile(ir_lower(&r->a, r->m), NULL);
+    if (!j) {
+        fprintf(stderr, "e2e: model %d: the JIT refused it\n", id);
+        return 1;
+    }
+    int bad = 0, ms = jit_mask_size(j);
+    float *y = ar_array(&r->a, (size_t)r->m->n_out, sizeof *y);
+    int *open = ar_array(&r->a, (size_t)r->m->n_ops, sizeof *open);
+    unsigned char *mask = ar_alloc(&r->a, (size_t)(ms > 0 ? ms : 1));
+    for (int s = 0; s < samples; s++) {
+        char why[256];
+        int cls = jit_infer(j, r->inputs + (size_t)s * (size_t)r->n_in, y, open, mask);
+        agree_verdict v = agree_check(r->m, &r->ref[s], y, cls, open, mask, why, sizeof why);
+        *flips += v == AGREE_FLIP;
+        if (v == AGREE_BAD && bad++ < 3) fprintf(stderr, "e2e: JIT model %d sample %d: %s\n", id, s, why);
+    }
+    jit_free(j);
+    return bad;
+}
+
 int main(int argc, char **argv)
 {
     int n_models = argc > 1 ? atoi(argv[1]) : 150;
@@ -395,7 +421,16 @@ int main(int argc, char **argv)
         }
     }
     fclose(out);
-    long total = (long)n_models * samples;
+    long total = (long)n_models * samples, jit_flips = 0;
+    int jit_bad = 0;
+    for (int i = 0; i < n_models; i++) jit_bad += jit_check(&runs[i], i, samples, &jit_flips);
+    failures += jit_bad;
+    if (jit_flips * 100 > total) {
+        fprintf(stderr, "e2e: JIT: %ld of %ld samples flipped a near-threshold gate\n", jit_flips, total);
+        failures++;
+    }
+    printf("e2e: JIT on the same models: %d samples disagree, %ld near-threshold flips\n", jit_bad,
+           jit_flips);
     /* Near-threshold flips must stay rare: at most 1% of samples. */
     if (flipped * 100 > total) {
         fprintf(stderr, "e2e: %ld of %ld samples flipped a near-threshold gate\n", flipped, total);

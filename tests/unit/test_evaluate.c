@@ -100,7 +100,7 @@ static void data_must_fit(void **state)
     ev_result r;
     char err[128];
     assert_int_equal(ev_run(&A, &em, &ds, NULL, NULL, &r, err, sizeof err), -1);
-    assert_string_equal(err, "d.csv has rows of 3 values; model 'id' takes 2 inputs");
+    assert_string_equal(err, "rows have 3 values; model 'id' takes 2 inputs");
     ds.dim = 2;
     ds.first = 5;
     ds.labels = labels;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -14,6 +15,33 @@
 #include "json.h"
 #include "outfile.h"
 #include "suggest.h"
+
+/* A FIFO stands in for /dev/null: written in place, never replaced by a
+ * renamed temporary (which, as root, would replace the device). */
+static void test_outfile_device(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/dgc-of-XXXXXX", path[256];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/fifo", dir);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    int rd = open(path, O_RDONLY | O_NONBLOCK);
+    assert_true(rd >= 0);
+    diag_init(stderr);
+    outfile o;
+    assert_int_equal(of_open(&o, path), 0);
+    fputs("through", o.fp);
+    assert_int_equal(of_commit(&o), 0);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_true(S_ISFIFO(st.st_mode));
+    char buf[16] = {0};
+    assert_int_equal(read(rd, buf, sizeof buf - 1), 7);
+    assert_string_equal(buf, "through");
+    close(rd);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(rmdir(dir), 0); /* no temporary left beside it */
+}
 
 static void test_outfile_commit_and_abort(void **state)
 {
@@ -54,6 +82,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_outfile_commit_and_abort),
+        cmocka_unit_test(test_outfile_device),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
