@@ -184,7 +184,7 @@ int rc_eval(repl *r, int argc, char **argv, const char *rest)
         data_set ds;
         char err[256];
         if (data_load(&a, w, row, 1, &ds, err, sizeof err)) {
-            diag_fatal_msg("%s: %s", w, err);
+            diag_error(diag_noloc(w), "%s", err);
             goto done;
         }
         if (ds.rows < 1) {
@@ -294,11 +294,11 @@ int rc_accuracy(repl *r, int argc, char **argv, const char *rest)
     data_set ds;
     char err[256];
     if (data_load(&a, file, 0, limit, &ds, err, sizeof err)) {
-        diag_fatal_msg("%s: %s", file, err);
+        diag_error(diag_noloc(file), "%s", err);
         goto done;
     }
     if (labels && data_load_labels(&a, labels, 0, limit, &ds, err, sizeof err)) {
-        diag_fatal_msg("%s: %s", labels, err);
+        diag_error(diag_noloc(labels), "%s", err);
         goto done;
     }
     if (!ds.labels) {
