@@ -8,7 +8,12 @@ root=$(pwd)
 if ! command -v tmux >/dev/null; then echo "repl-tty: FAIL: tmux is not installed"; exit 1; fi
 t=$(mktemp -d)
 sock=dgc-test-$$
-tm() { tmux -L "$sock" -f /dev/null "$@"; }
+# exit-empty off: the server stays up between the two sessions, so a new
+# session never races a server that is shutting down (the cause of "server
+# exited unexpectedly" under load).
+printf 'set -s exit-empty off\n' >"$t/tmux.conf"
+tm() { tmux -L "$sock" -f "$t/tmux.conf" "$@"; }
+sess=repl0
 trap 'tm kill-server 2>/dev/null; rm -rf "$t"' EXIT
 cp "$root"/models/demo.dg "$root"/models/demo.npz "$t"/
 pass=0
@@ -19,7 +24,7 @@ bad() {
     fail=$((fail + 1))
     echo "---- screen:"; screen | grep -v '^$' | tail -15; echo "----"
 }
-screen() { tm capture-pane -p -J -S -300 -t repl 2>/dev/null; }
+screen() { tm capture-pane -p -J -S -300 -t "$sess" 2>/dev/null; }
 # wait_for TEXT [SECONDS]: 0 once TEXT is on the screen.
 wait_for() {
     i=0
@@ -33,21 +38,23 @@ wait_for() {
 }
 # The last line holding a prompt: what is being typed.
 prompt_line() { screen | grep 'dgc> ' | tail -1; }
-keys() { tm send-keys -t repl "$@"; }
+keys() { tm send-keys -t "$sess" "$@"; }
 
 # start: a session running the REPL; the pane stays after it exits (the
 # shell waits) so its exit status can be read and the server cannot vanish
 # under a late capture. tmux may fail to start under load: try again.
 start() {
-    tm kill-session -t repl 2>/dev/null
+    old=$sess
+    sess=repl$(( ${sess#repl} + 1 ))
     n=0
-    until tm new-session -d -s repl -x 150 -y 50 \
+    until tm new-session -d -s "$sess" -x 150 -y 50 \
         "cd '$t' && HOME='$t' DGC_HISTORY='$t/hist' TERM=xterm '$dgc' repl demo.dg; echo \"[exit \$?]\"; exec sleep 600"
     do
         n=$((n + 1))
         [ $n -ge 5 ] && { echo "FAIL: repl-tty: tmux would not start"; exit 1; }
         sleep 1
     done
+    tm kill-session -t "$old" 2>/dev/null
     wait_for "dgc> " 60 && ok || bad "no prompt"
 }
 
