@@ -8,7 +8,7 @@
 
 enum { FRONT_MAX_FILE = 512 * 1024 * 1024 };
 
-static const char *dir_of(arena *a, const char *path)
+const char *front_dir_of(arena *a, const char *path)
 {
     const char *slash = strrchr(path, '/');
     if (!slash) return ".";
@@ -25,7 +25,7 @@ mdl_model *front_load_text(arena *a, const char *name, const char *text, size_t 
     return chk_model(a, f, dir);
 }
 
-mdl_model *front_load_file(arena *a, const char *path)
+char *front_read_file(arena *a, const char *path, size_t *lenp)
 {
     FILE *fp = fopen(path, "rb");
     if (!fp) {
@@ -55,5 +55,13 @@ mdl_model *front_load_file(arena *a, const char *path)
         return NULL;
     }
     buf[len] = 0;
-    return front_load_text(a, path, buf, len, dir_of(a, path));
+    *lenp = len;
+    return buf;
+}
+
+mdl_model *front_load_file(arena *a, const char *path)
+{
+    size_t len;
+    char *buf = front_read_file(a, path, &len);
+    return buf ? front_load_text(a, path, buf, len, front_dir_of(a, path)) : NULL;
 }

@@ -2,7 +2,6 @@
  * declaration, a set) builds a whole new model - front end, settings, IR,
  * JIT - in a fresh arena, and replaces the current one only when all of it
  * succeeded, so a failed change leaves the session as it was. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,58 +103,22 @@ static void report(const repl_build *b, const char *verb)
     printf("; compiled in %.1f ms\n", b->em.compile_ms);
 }
 
-static char *read_file(arena *a, const char *path)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
-        diag_error(diag_noloc(path), "cannot open: %s", strerror(errno));
-        return NULL;
-    }
-    size_t cap = 1 << 16, len = 0;
-    char *buf = ar_alloc(a, cap + 1);
-    size_t got;
-    while ((got = fread(buf + len, 1, cap - len, fp)) > 0) {
-        len += got;
-        if (len == cap) {
-            char *nb = ar_alloc(a, 2 * cap + 1);
-            memcpy(nb, buf, len);
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    int err = ferror(fp);
-    fclose(fp);
-    if (err) {
-        diag_error(diag_noloc(path), "read error");
-        return NULL;
-    }
-    if (memchr(buf, 0, len)) {
-        diag_error(diag_noloc(path), "not a text file (it contains a NUL byte)");
-        return NULL;
-    }
-    buf[len] = 0;
-    return buf;
-}
-
-static const char *dir_of(arena *a, const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    if (!slash) return ".";
-    if (slash == path) return "/";
-    return ar_strndup(a, path, (size_t)(slash - path));
-}
-
 int rb_load_file(repl *r, const char *path)
 {
     arena sa;
     ar_init(&sa);
-    char *text = read_file(&sa, path);
+    size_t len;
+    char *text = front_read_file(&sa, path, &len);
+    if (text && memchr(text, 0, len)) { /* the REPL edits it as a C string */
+        diag_error(diag_noloc(path), "not a text file (it contains a NUL byte)");
+        text = NULL;
+    }
     repl_build *b = NULL;
     repl tmp = *r;
     if (text) {
         /* Settings belong to the model they were made on. */
         tmp.n_set = 0;
-        tmp.dir = dir_of(&sa, path);
+        tmp.dir = front_dir_of(&sa, path);
         b = build_text(&tmp, ar_strdup(&sa, path), text);
     }
     if (!b) {

@@ -36,8 +36,18 @@ wait_for() {
     done
     return 1
 }
-# The last line holding a prompt: what is being typed.
-prompt_line() { screen | grep 'dgc> ' | tail -1; }
+# wait_prompt TEXT: until the last prompt line, trailing blanks dropped,
+# reads TEXT: what is being typed now. (A space Tab added shows when the
+# next word is typed: 'show fc2' below.)
+wait_prompt() {
+    i=0
+    while [ $i -lt 600 ]; do
+        [ "$(screen | grep 'dgc> ' | tail -1 | sed 's/ *$//')" = "$1" ] && return 0
+        sleep 0.05
+        i=$((i + 1))
+    done
+    return 1
+}
 keys() { tm send-keys -t "$sess" "$@"; }
 
 # start: a session running the REPL; the pane stays after it exits (the
@@ -74,16 +84,17 @@ wait_for "layer ln: layernorm" && ok || bad "Left arrows did not let 'shw' becom
 # Tab: a unique command completes with a space; an ambiguous layer lists both.
 keys -l "sh"
 keys Tab
-wait_for "dgc> show " && ok || bad "Tab did not complete 'sh' to 'show'"
+wait_prompt "dgc> show" && ok || bad "Tab did not complete 'sh' to 'show'"
 keys -l "fc"
 keys Tab
 wait_for "fc1  fc2" && ok || bad "Tab did not list fc1 and fc2"
+wait_prompt "dgc> show fc" && ok || bad "the line was not redrawn after the list"
 keys -l "2"
 keys Enter
 wait_for "layer fc2: dense 16" && ok || bad "show fc2 after completion"
 keys -l "set fc1 thr"
 keys Tab
-wait_for "set fc1 threshold " && ok || bad "Tab did not complete a setting"
+wait_prompt "dgc> set fc1 threshold" && ok || bad "Tab did not complete a setting"
 keys -l "0.7"
 keys Enter
 wait_for "rebuilt demo" && ok || bad "set after completion"
@@ -114,7 +125,7 @@ grep -q -e 'show fc1' -e 'show\\040fc1' "$t/hist" && ok || bad "history lacks 's
 # it: the opened block's first line, show ln, quit).
 start
 keys Up Up Up Up
-wait_for "dgc> set fc1 threshold 0.7" && ok || bad "Up did not recall the first session's history"
+wait_prompt "dgc> set fc1 threshold 0.7" && ok || bad "Up did not recall the first session's history"
 keys Enter
 wait_for "rebuilt demo" && ok || bad "the recalled line did not run"
 keys C-d
