@@ -8,13 +8,32 @@ root=$(pwd)
 if ! command -v tmux >/dev/null; then echo "repl-tty: FAIL: tmux is not installed"; exit 1; fi
 t=$(mktemp -d)
 sock=dgc-test-$$
-# exit-empty off: the server stays up between the two sessions, so a new
-# session never races a server that is shutting down (the cause of "server
-# exited unexpectedly" under load).
-printf 'set -s exit-empty off\n' >"$t/tmux.conf"
+# The tmux server runs in the foreground (-D), started and stopped by this
+# script: a daemonising server exits at once ("server exited unexpectedly")
+# when it cannot daemonise - glibc's daemon() refuses a /dev/null that is
+# not a character device, which a root `tcc -o /dev/null` leaves behind -
+# and -D keeps the server up between the two sessions (no exit-empty race).
+printf 'set -g history-limit 2000\n' >"$t/tmux.conf"
 tm() { tmux -L "$sock" -f "$t/tmux.conf" "$@"; }
+socket=${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$sock
+server=
+stop() {
+    tm kill-server 2>/dev/null
+    [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
+    rm -rf "$t" "$socket"
+}
+trap stop EXIT
+tmux -L "$sock" -f "$t/tmux.conf" -D <"$t/tmux.conf" >"$t/server.log" 2>&1 &
+server=$!
+i=0
+until [ -S "$socket" ]; do
+    i=$((i + 1))
+    if [ $i -gt 600 ] || ! kill -0 "$server" 2>/dev/null; then
+        echo "FAIL: repl-tty: the tmux server did not start:"; cat "$t/server.log"; exit 1
+    fi
+    sleep 0.05
+done
 sess=repl0
-trap 'tm kill-server 2>/dev/null; rm -rf "$t"' EXIT
 cp "$root"/models/demo.dg "$root"/models/demo.npz "$t"/
 pass=0
 fail=0
@@ -42,13 +61,16 @@ wait_for() {
 wait_prompt() {
     i=0
     while [ $i -lt 600 ]; do
-        [ "$(screen | grep 'dgc> ' | tail -1 | sed 's/ *$//')" = "$1" ] && return 0
+        [ "$(screen | grep 'dgc>' | tail -1 | sed 's/ *$//')" = "$1" ] && return 0
         sleep 0.05
         i=$((i + 1))
     done
     return 1
 }
 keys() { tm send-keys -t "$sess" "$@"; }
+# idle: the REPL is back at an empty prompt, its terminal in edit mode, so
+# control keys reach libedit (typed earlier, the kernel would act on them).
+idle() { wait_prompt "dgc>" || bad "no prompt after the command"; }
 
 # start: a session running the REPL; the pane stays after it exits (the
 # shell waits) so its exit status can be read and the server cannot vanish
@@ -66,6 +88,7 @@ start() {
     done
     tm kill-session -t "$old" 2>/dev/null
     wait_for "dgc> " 60 && ok || bad "no prompt"
+    idle
 }
 
 start
@@ -75,12 +98,14 @@ keys C-a
 keys -l "s"
 keys Enter
 wait_for "layer fc1: dense 32" && ok || bad "Ctrl-A then typing did not give 'show fc1'"
+idle
 # Left arrow: "shw ln" mended to "show ln".
 keys -l "shw ln"
 keys Left Left Left Left
 keys -l "o"
 keys Enter
 wait_for "layer ln: layernorm" && ok || bad "Left arrows did not let 'shw' become 'show'"
+idle
 # Tab: a unique command completes with a space; an ambiguous layer lists both.
 keys -l "sh"
 keys Tab
@@ -92,12 +117,14 @@ wait_prompt "dgc> show fc" && ok || bad "the line was not redrawn after the list
 keys -l "2"
 keys Enter
 wait_for "layer fc2: dense 16" && ok || bad "show fc2 after completion"
+idle
 keys -l "set fc1 thr"
 keys Tab
 wait_prompt "dgc> set fc1 threshold" && ok || bad "Tab did not complete a setting"
 keys -l "0.7"
 keys Enter
 wait_for "rebuilt demo" && ok || bad "set after completion"
+idle
 # Ctrl-C drops the line being typed, and a declaration left open.
 keys -l "eval random nonsense"
 keys C-c
@@ -112,6 +139,7 @@ until [ "$(screen | grep -c 'layer ln: layernorm')" -ge 2 ] || [ $i -ge 600 ]; d
     sleep 0.05; i=$((i + 1))
 done
 [ "$(screen | grep -c 'layer ln: layernorm')" -ge 2 ] && ok || bad "show ln after Ctrl-C"
+idle
 screen | grep -q "usage: eval random" && bad "the dropped line ran" || ok
 screen | grep -q "added layer x" && bad "the dropped declaration was kept" || ok
 keys -l "quit"
@@ -128,6 +156,7 @@ keys Up Up Up Up
 wait_prompt "dgc> set fc1 threshold 0.7" && ok || bad "Up did not recall the first session's history"
 keys Enter
 wait_for "rebuilt demo" && ok || bad "the recalled line did not run"
+idle
 keys C-d
 wait_for "[exit 0]" && ok || bad "Ctrl-D: exit status 0"
 
