@@ -88,7 +88,7 @@ static int parse_count(const char *s, const char *what, long max, long *out)
 
 static int name_width(const mdl_model *m)
 {
-    int w = 5;
+    int w = 6; /* "logits", "input" */
     for (int i = 0; i < m->n_ops; i++)
         if ((int)strlen(m->ops[i].name) > w) w = (int)strlen(m->ops[i].name);
     return w;
@@ -105,6 +105,9 @@ static void print_sample(const repl_build *b, const ev_sample *s)
     printf("\n");
     int w = name_width(m);
     char pic[RM_WIDTH + 1];
+    if (m->in_gate.kind != GATE_NONE) /* static: the same for every input */
+        printf("  %-*s %5ld/%-5d static gate\n", w, "input", lround(s->met.in_ratio * m->n_in),
+               m->n_in);
     for (int i = 0; i < m->n_ops; i++) {
         const mdl_op *op = &m->ops[i];
         printf("  %-*s %5d/%-5d", w, op->name, s->open[i], op->n_out);

@@ -193,6 +193,8 @@ int rc_show(repl *r, int argc, char **argv, const char *rest)
     printf("model %s: %d inputs, %d outputs, %ld parameters%s%s\n", m->name, m->n_in, m->n_out,
            m->params, r->path && !r->edited ? ", from " : "",
            r->path && !r->edited ? r->path : "");
+    if (m->in_gate.kind != GATE_NONE)
+        printf("  input: a static gate keeps %d of %d features\n", r->b->em.p->n_feat, m->n_in);
     for (int i = 0; i < m->n_ops; i++) {
         const mdl_op *op = &m->ops[i];
         const mdl_gate *g = &op->gate;
