@@ -80,7 +80,7 @@ start() {
     sess=repl$(( ${sess#repl} + 1 ))
     n=0
     until tm new-session -d -s "$sess" -x 150 -y 50 \
-        "cd '$t' && HOME='$t' DGC_HISTORY='$t/hist' TERM=xterm '$dgc' repl demo.dg; echo \"[exit \$?]\"; exec sleep 600"
+        "cd '$t' && HOME='$t' DGC_HISTORY='$t/hist' TERM=xterm '$dgc' repl ${1:-demo.dg}; echo \"[exit \$?]\"; exec sleep 600"
     do
         n=$((n + 1))
         [ $n -ge 5 ] && { echo "FAIL: repl-tty: tmux would not start"; exit 1; }
@@ -159,6 +159,24 @@ wait_for "rebuilt demo" && ok || bad "the recalled line did not run"
 idle
 keys C-d
 wait_for "[exit 0]" && ok || bad "Ctrl-D: exit status 0"
+
+# A third: Ctrl-C stops a long accuracy run (784-512-256-10 over the
+# Fashion-MNIST test set, seconds of work) once its progress bar shows, and
+# the session goes on.
+F=/usr/share/datasets/fashion-mnist
+/usr/bin/python3 "$root/tools/make_big_model.py" "$t" || bad "make_big_model.py failed"
+start big.dg
+keys -l "accuracy $F/t10k-images-idx3-ubyte.gz $F/t10k-labels-idx1-ubyte.gz"
+keys Enter
+wait_for "/10000" 60 && ok || bad "no progress bar"
+keys C-c
+wait_for "interrupted after" && ok || bad "Ctrl-C did not stop accuracy"
+idle
+screen | grep -q "accuracy .* of 10000)" && bad "accuracy ran to the end" || ok
+keys -l "show fc1"
+keys Enter
+wait_for "accuracy run on $F" && ok || bad "the session did not go on after Ctrl-C"
+idle
 
 echo "repl-tty: $pass passed, $fail failed"
 [ $fail = 0 ]
