@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "cli.h"
 #include "diag.h"
 #include "repl_int.h"
 #include "repl_line.h"
@@ -178,7 +179,7 @@ int repl_main(const char *model)
         memset(&sa, 0, sizeof sa);
         sa.sa_handler = on_sigint;
         sigaction(SIGINT, &sa, NULL);
-        printf("dgc %s REPL: 'help' lists the commands, Ctrl-D leaves.\n", "0.1.0");
+        printf("dgc %s REPL: 'help' lists the commands, Ctrl-D leaves.\n", DGC_VERSION);
     }
     if (model) {
         diag_init(stderr);

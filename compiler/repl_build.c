@@ -50,8 +50,8 @@ static void apply_settings(repl *r, mdl_model *m)
         if (!g || g->kind == GATE_NONE ||
             (s->what == RS_TEMPERATURE && g->decide == DECIDE_TOPK) ||
             (s->what == RS_K && !s->frac && s->v > g->n)) {
-            printf("note: setting %s %s %g dropped: the layer changed\n", s->layer,
-                   what_name(s->what), s->v);
+            fprintf(stderr, "dgc: note: setting %s %s %g dropped: the layer changed\n", s->layer,
+                    what_name(s->what), s->v);
             continue;
         }
         if (s->what == RS_THRESHOLD) {
