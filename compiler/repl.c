@@ -190,6 +190,8 @@ int repl_main(const char *model)
         diag_fatal_msg("out of memory");
         return 1;
     }
+    /* The entry being typed: one buffer for the whole session, grown as
+     * needed (an arena would keep every outgrown copy until the end). */
     size_t cap = 1024, len = 0;
     char *entry = malloc(cap);
     if (!entry) return 1;
