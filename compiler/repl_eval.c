@@ -139,6 +139,12 @@ static int eval_one(repl *r, const float *in)
     agree_verdict v = agree_check(b->m, &ref, s.out, s.cls, s.open, s.mask, why, sizeof why);
     print_sample(b, &s);
     metrics_acc_add(&b->acc, &s.met);
+    if (!b->macs) {
+        b->macs = ar_array(&b->a, (size_t)b->m->n_ops, sizeof *b->macs);
+        memcpy(b->macs, s.met.layers, (size_t)b->m->n_ops * sizeof *b->macs);
+        for (int i = 0; i < b->m->n_ops; i++) b->macs[i].exec_macs = 0;
+    }
+    for (int i = 0; i < b->m->n_ops; i++) b->macs[i].exec_macs += s.met.layers[i].exec_macs;
     b->evals++;
     r->last_in = ar_array(&b->a, (size_t)b->m->n_in, sizeof *r->last_in);
     memcpy(r->last_in, in, (size_t)b->m->n_in * sizeof *in);

@@ -26,6 +26,8 @@ typedef struct repl_build {
     ev_model em;            /* its IR and JIT */
     metrics_acc acc;        /* the session's evals of this build */
     long evals;
+    metrics_layer *macs;    /* [n_ops] dense and gate MACs (per input), and
+                             * executed MACs summed over the evals */
     const char *acc_file;   /* the last accuracy run, for show */
     double *acc_ratio;      /* [n_ops] its activation ratios, or NULL */
 } repl_build;

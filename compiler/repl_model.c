@@ -167,8 +167,11 @@ static int show_layer(repl *r, const char *name)
     else show_gate(&op->gate);
     if (L->n_out != op->n_out) printf("  units after static folding: %d\n", L->n_out);
     if (b->evals) {
+        const metrics_layer *ml = &b->macs[i];
         printf("  evals: %ld, mean activation ratio %.4f\n", b->evals,
                b->acc.act_ratio[i] / (double)b->acc.n_samples);
+        printf("  MACs per input: %.1f executed (mean) of %lld dense, gate %lld\n",
+               (double)ml->exec_macs / (double)b->evals, ml->dense_macs, ml->gate_macs);
     } else {
         printf("  evals: none yet\n");
     }

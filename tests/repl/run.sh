@@ -5,10 +5,12 @@
 # directory holding models/demo.* and tests/repl/data/*.
 # Lines of NAME.in the REPL never sees:
 #   #!wait TEXT   wait until TEXT is in the output (the REPL got that far)
-#   #!sh CMD      run CMD there, its output appended to the REPL's
+#   #!sh CMD      run CMD there, its output appended to the REPL's ($DGC
+#                 is the dgc under test)
 # Timings vary: "1.234 ms" and "5.678 us" are compared as "N ms", "N us".
 # UPDATE=1 sh tests/repl/run.sh writes the goldens instead (review them).
 dgc=$(pwd)/${1:-./dgc}
+export DGC="$dgc" # for #!sh lines
 root=$(pwd)
 cases=$root/tests/repl/cases
 t=$(mktemp -d)
