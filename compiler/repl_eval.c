@@ -149,6 +149,9 @@ static int eval_one(repl *r, const float *in)
     r->last_in = ar_array(&b->a, (size_t)b->m->n_in, sizeof *r->last_in);
     memcpy(r->last_in, in, (size_t)b->m->n_in * sizeof *in);
     ar_free(&a);
+    if (v == AGREE_FLIP)
+        printf("note: a unit within %g of its threshold decided differently in the JIT and "
+               "the reference interpreter (summation order)\n", INTERP_NEAR_REL);
     if (v == AGREE_BAD) {
         diag_fatal_msg("internal error: the JIT and the reference interpreter disagree: %s", why);
         return -1;
