@@ -13,7 +13,8 @@
  *
  * --perturb-weight and --nudge-gate change the loaded model before the
  * comparison (one weight of the first dense layer; the first dynamic
- * gate's threshold by +0.01 or its k by -1): `make ref` runs them and
+ * gate's threshold by +0.01 or its k by -1, else the first static gate's
+ * threshold just enough to close one unit): `make ref` runs them and
  * requires a failure, so the check is shown to catch such changes.
  *
  * usage: ref_check [--perturb-weight | --nudge-gate] [--tol T] MODEL.dg REF.npz IMAGES-idx3.gz
@@ -68,12 +69,16 @@ static float *read_images(arena *a, const char *path, int n, int *dim)
     return ok ? x : NULL;
 }
 
-static const mdl_gate *first_dynamic_gate(mdl_model *m)
+/* The first dynamic gate, else the first static one (the input's included). */
+static mdl_gate *gate_to_nudge(mdl_model *m)
 {
     for (int l = 0; l < m->n_ops; l++) {
         mdl_gate *g = &m->ops[l].gate;
         if (g->kind == GATE_LINEAR || g->kind == GATE_LOWRANK) return g;
     }
+    if (m->in_gate.kind == GATE_STATIC) return &m->in_gate;
+    for (int l = 0; l < m->n_ops; l++)
+        if (m->ops[l].gate.kind == GATE_STATIC) return &m->ops[l].gate;
     return NULL;
 }
 
@@ -88,10 +93,21 @@ static int perturb(arena *a, mdl_model *m, int weight, int gate)
         op->W = w;
     }
     if (gate) {
-        mdl_gate *g = (mdl_gate *)first_dynamic_gate(m);
+        mdl_gate *g = gate_to_nudge(m);
         if (!g) return -1;
-        if (g->decide == DECIDE_TOPK) g->k -= g->k > 1 ? 1 : -1;
-        else g->thr += 0.01;
+        if (g->decide == DECIDE_TOPK) {
+            g->k -= g->k > 1 ? 1 : -1;
+        } else if (g->kind == GATE_STATIC) {
+            /* Static logits are fixed: move the threshold just past the
+             * smallest open logit, so exactly that unit closes. */
+            double zmin = INFINITY, b = mdl_gate_zthr(g);
+            for (int j = 0; j < g->n; j++)
+                if (g->logits[j] > b && g->logits[j] < zmin) zmin = g->logits[j];
+            if (zmin == INFINITY) return -1;
+            g->thr = 1 / (1 + exp(-(zmin + 1e-6) / g->tau));
+        } else {
+            g->thr += 0.01;
+        }
     }
     return 0;
 }
@@ -233,7 +249,7 @@ int main(int argc, char **argv)
     int n = (int)lg->shape[0], dim;
     float *x = read_images(&a, argv[i + 2], n, &dim);
     if (!x || dim != m->n_in) return fail_io(argv[i + 2], "cannot read the images");
-    if (perturb(&a, m, pw, ng)) return fail_io(argv[i], "no dynamic gate to nudge");
+    if (perturb(&a, m, pw, ng)) return fail_io(argv[i], "no gate to nudge");
 
     interp_result *r = ar_array(&a, (size_t)n, sizeof *r);
     tally ti = {0}, tc = {0};
