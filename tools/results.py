@@ -123,6 +123,9 @@ def main():
         "the gate networks' own MACs (DESIGN.md section 3, compiler/metrics.h).",
         "",
     ] + table(rows) + [""]
+    desc = [f"- {e['model']}: {t['description']}" for e, t in rows if t.get("description")]
+    if desc:
+        lines += desc + [""]
     if dense:
         ok = [(e, t) for e, t in rows if e is not dense and e["rel_mac_gate"] <= 0.35]
         if ok:
@@ -137,7 +140,10 @@ def main():
     for e, _ in rows:
         lines.append(f"- {e['model']}: " + confused(e["confusion"], labels))
     lines.append("")
-    lines += ["## Training", "", "| model | epochs | seed | train seconds | hyperparameters |",
+    lines += ["## Training", "",
+              "As recorded in models/NAME.json by models/train/train.py (PyTorch, one CPU "
+              "thread; train seconds are wall time and vary with the machine's load).", "",
+              "| model | epochs | seed | train seconds | hyperparameters |",
               "|---|---|---|---|---|"]
     for e, t in rows:
         hp = t.get("hyperparameters", {})
