@@ -17,14 +17,14 @@
  * threshold just enough to close one unit): `make ref` runs them and
  * requires a failure, so the check is shown to catch such changes.
  *
- * usage: ref_check [--perturb-weight | --nudge-gate] [--tol T] MODEL.dg REF.npz IMAGES-idx3.gz
+ * usage: ref_check [--perturb-weight | --nudge-gate] [--tol T] MODEL.dg REF.npz IMAGES (any format data.h reads)
  * exit: 0 agree, 1 disagree, 2 bad usage or unreadable input. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
+#include "data.h"
 #include "emit.h"
 #include "front.h"
 #include "interp.h"
@@ -40,33 +40,6 @@ static int fail_io(const char *what, const char *why)
 {
     fprintf(stderr, "ref_check: %s: %s\n", what, why);
     return 2;
-}
-
-/* The first n images of a gzip'd IDX3 ubyte file, as floats 0..255. */
-static float *read_images(arena *a, const char *path, int n, int *dim)
-{
-    gzFile f = gzopen(path, "rb");
-    unsigned char h[16];
-    if (!f) return NULL;
-    if (gzread(f, h, 16) != 16 || h[2] != 8 || h[3] != 3) {
-        gzclose(f);
-        return NULL;
-    }
-    long count = (long)h[4] << 24 | h[5] << 16 | h[6] << 8 | h[7];
-    int rows = h[8] << 24 | h[9] << 16 | h[10] << 8 | h[11];
-    int cols = h[12] << 24 | h[13] << 16 | h[14] << 8 | h[15];
-    *dim = rows * cols;
-    if (count < n || *dim <= 0 || *dim > 1 << 20) {
-        gzclose(f);
-        return NULL;
-    }
-    size_t len = (size_t)n * (size_t)*dim;
-    unsigned char *raw = ar_array(a, len, 1);
-    float *x = ar_array(a, len, sizeof *x);
-    int ok = gzread(f, raw, (unsigned)len) == (int)len;
-    gzclose(f);
-    for (size_t i = 0; i < len; i++) x[i] = raw[i];
-    return ok ? x : NULL;
 }
 
 /* The first dynamic gate, else the first static one (the input's included). */
@@ -246,9 +219,12 @@ int main(int argc, char **argv)
     const wf_tensor *lg = wf_find(&ref, "logits"), *pr = wf_find(&ref, "predictions");
     if (!lg || !pr || lg->ndim != 2 || lg->shape[1] != m->n_out || (int64_t)pr->count != lg->shape[0])
         return fail_io(argv[i + 1], "needs logits [N][n_out] and predictions [N]");
-    int n = (int)lg->shape[0], dim;
-    float *x = read_images(&a, argv[i + 2], n, &dim);
-    if (!x || dim != m->n_in) return fail_io(argv[i + 2], "cannot read the images");
+    int n = (int)lg->shape[0];
+    data_set ds;
+    if (data_load(&a, argv[i + 2], 0, n, &ds, err, sizeof err)) return fail_io(argv[i + 2], err);
+    if (ds.rows != n || ds.dim != m->n_in) return fail_io(argv[i + 2], "too few images, or not the model's size");
+    int dim = ds.dim;
+    const float *x = ds.x;
     if (perturb(&a, m, pw, ng)) return fail_io(argv[i], "no gate to nudge");
 
     interp_result *r = ar_array(&a, (size_t)n, sizeof *r);
