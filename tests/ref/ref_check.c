@@ -85,51 +85,62 @@ static int perturb(arena *a, mdl_model *m, int weight, int gate)
     return 0;
 }
 
-/* Emits the model's C, builds it with a driver and runs it on the images;
- * the driver writes per sample the class, the outputs and the mask. */
-static FILE *run_compiled(arena *a, const mdl_model *m, const float *x, int n, int dim)
+/* The driver writes, per input, the class, the outputs and the mask. */
+static const char driver_src[] =
+    "#include <stdio.h>\n#include \"m.h\"\n"
+    "int main(void) {\n"
+    "  static float x[M_N_INPUT], y[M_N_OUTPUT]; static int open[M_N_LAYERS];\n"
+    "  static unsigned char mask[M_MASK_SIZE];\n"
+    "  FILE *in = fopen(\"in.bin\", \"rb\"), *out = fopen(\"out.bin\", \"wb\");\n"
+    "  if (!in || !out) return 2;\n"
+    "  while (fread(x, sizeof *x, M_N_INPUT, in) == M_N_INPUT) {\n"
+    "    int c = m_infer_mask(x, y, open, mask);\n"
+    "    fwrite(&c, sizeof c, 1, out); fwrite(y, sizeof *y, M_N_OUTPUT, out);\n"
+    "    fwrite(mask, 1, M_MASK_SIZE, out);\n"
+    "  }\n"
+    "  return fclose(out) ? 3 : 0;\n"
+    "}\n";
+
+/* Writes the model's C, the driver and the inputs into dir, builds and runs. */
+static int build_and_run(arena *a, const mdl_model *m, const float *x, size_t count, const char *dir)
 {
-    char dir[] = "/tmp/dgc-ref-XXXXXX", path[600], cmd[2048];
-    if (!mkdtemp(dir)) return NULL;
+    char path[600], cmd[2048];
     snprintf(path, sizeof path, "%s/m.c", dir);
     FILE *c = fopen(path, "w");
     snprintf(path, sizeof path, "%s/m.h", dir);
     FILE *h = fopen(path, "w");
     emit_opts eo = {"m", "m.h"};
     int rc = !c || !h || emit_c(ir_lower(a, m), &eo, c, h);
-    if (c) fclose(c);
-    if (h) fclose(h);
+    if (c) rc |= fclose(c) != 0;
+    if (h) rc |= fclose(h) != 0;
     snprintf(path, sizeof path, "%s/in.bin", dir);
     FILE *in = fopen(path, "wb");
-    if (rc || !in || fwrite(x, sizeof *x, (size_t)n * (size_t)dim, in) != (size_t)n * (size_t)dim)
-        return NULL;
-    fclose(in);
+    if (in) rc |= (fwrite(x, sizeof *x, count, in) != count) | (fclose(in) != 0);
     snprintf(path, sizeof path, "%s/driver.c", dir);
     FILE *d = fopen(path, "w");
-    if (!d) return NULL;
-    fputs("#include <stdio.h>\n#include \"m.h\"\n"
-          "int main(void) {\n"
-          "  static float x[M_N_INPUT], y[M_N_OUTPUT]; static int open[M_N_LAYERS];\n"
-          "  static unsigned char mask[M_MASK_SIZE];\n"
-          "  FILE *in = fopen(\"in.bin\", \"rb\"), *out = fopen(\"out.bin\", \"wb\");\n"
-          "  if (!in || !out) return 2;\n"
-          "  while (fread(x, sizeof *x, M_N_INPUT, in) == M_N_INPUT) {\n"
-          "    int c = m_infer_mask(x, y, open, mask);\n"
-          "    fwrite(&c, sizeof c, 1, out); fwrite(y, sizeof *y, M_N_OUTPUT, out);\n"
-          "    fwrite(mask, 1, M_MASK_SIZE, out);\n"
-          "  }\n"
-          "  return fclose(out) ? 3 : 0;\n"
-          "}\n", d);
-    fclose(d);
+    if (d) rc |= (fputs(driver_src, d) < 0) | (fclose(d) != 0);
+    if (rc || !in || !d) return -1;
     snprintf(cmd, sizeof cmd,
              "cd %s && gcc -std=c99 -Wall -Wextra -Werror -pedantic -O1 -o driver driver.c m.c -lm"
              " && ./driver", dir);
-    if (system(cmd) != 0) return NULL;
-    snprintf(path, sizeof path, "%s/out.bin", dir);
-    FILE *out = fopen(path, "rb");
+    return system(cmd) != 0 ? -1 : 0;
+}
+
+/* Emits the model's C, builds it with a driver and runs it on the images;
+ * the driver writes per sample the class, the outputs and the mask. The
+ * result file stays readable after its directory is removed. */
+static FILE *run_compiled(arena *a, const mdl_model *m, const float *x, int n, int dim)
+{
+    char dir[] = "/tmp/dgc-ref-XXXXXX", path[600], cmd[600];
+    if (!mkdtemp(dir)) return NULL;
+    FILE *out = NULL;
+    if (!build_and_run(a, m, x, (size_t)n * (size_t)dim, dir)) {
+        snprintf(path, sizeof path, "%s/out.bin", dir);
+        out = fopen(path, "rb");
+    }
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (out && system(cmd) != 0) fprintf(stderr, "ref_check: could not remove %s\n", dir);
-    return out; /* still readable: the open file outlives its name */
+    if (system(cmd) != 0) fprintf(stderr, "ref_check: could not remove %s\n", dir);
+    return out;
 }
 
 typedef struct tally {
