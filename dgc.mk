@@ -26,7 +26,9 @@ DGC_DEPS ?= $(wildcard $(DGC))
 dgc_model = $(eval $(call dgc__model,$(1),$(strip $(2)),$(or $(strip $(3)),$(DGC_OUT)),$(basename $(notdir $(1)))))
 
 # $(1) model, $(2) options, $(3) output directory, $(4) model file name
+# The rules leave the makefile's default goal as it was.
 define dgc__model
+dgc__goal := $$(.DEFAULT_GOAL)
 DGC_SRCS += $(3)/$(4).c
 DGC_HDRS += $(3)/$(4).h
 $(3)/$(4).h: $(3)/$(4).c ;
@@ -39,7 +41,10 @@ $(3)/$(4).flags: dgc__force
 	@mkdir -p $(3)
 	@echo '$$(DGC_FLAGS) $(2)' | cmp -s - $$@ || echo '$$(DGC_FLAGS) $(2)' > $$@
 -include $(3)/$(4).d
+.DEFAULT_GOAL := $$(dgc__goal)
 endef
 
+dgc__goal := $(.DEFAULT_GOAL)
 .PHONY: dgc__force
 dgc__force:
+.DEFAULT_GOAL := $(dgc__goal)

@@ -48,12 +48,12 @@ $(foreach t,$(FW_TARGETS),$(eval $(call fw__cross,$(t))))
 FW_CROSS_OBJS := $(foreach t,$(FW_TARGETS),$(foreach m,$(FW_CROSS_MODELS),$(FW)/cross/$(t)/$(call fw_name,$(m)).o))
 
 .PHONY: fw-cross fw-test fw-figures
-fw-cross: $(FW_CROSS_OBJS)
+fw-cross: $(FW_CROSS_OBJS) $(FW)/m0/gatepath/fw.elf
 	@set -e; for t in $(FW_TARGETS); do for m in $(FW_CROSS_MODELS); do \
 	  n=$$(basename $$m .dg); case " $(FW_NO_LIBM) " in *" $$n "*) libm=0;; *) libm=1;; esac; \
 	  tool=$$(case $$t in rv32) echo riscv64-unknown-elf;; *) echo arm-none-eabi;; esac); \
 	  sh $(FWS)/check_object.sh $(FW)/cross/$$t/$$n.o $$tool-nm $$tool-size $$libm; \
-	done; done; echo "fw-cross: $(words $(FW_CROSS_OBJS)) objects ($(FW_TARGETS)) warning-free and clean"
+	done; done; echo "fw-cross: $(words $(FW_CROSS_OBJS)) objects ($(FW_TARGETS)) warning-free and clean; Cortex-M0 firmware links"
 
 # The test firmware: fw_images.h (extracted from the dataset now), the
 # board code, and one model compiled with prefix fwm.
@@ -77,6 +77,8 @@ $(5)/fw.elf: $(5)/$(2).c $(FW_BOARD_DEPS)
 	  -DFW_MODEL_H='"$(2).h"' -o $$@ $(FW_BOARD_SRC) $(5)/$(2).c $$(FW_LDFLAGS)
 endef
 $(foreach m,$(FW_TEST_MODELS),$(eval $(call fw__elf,$(m),$(call fw_name,$(m)),m4f,,$(FW)/m4f/$(call fw_name,$(m)))))
+# Cortex-M0: qemu 7.2 has no MPS2 board for it; the firmware is only linked.
+$(eval $(call fw__elf,$(FWS)/gatepath.dg,gatepath,m0,,$(FW)/m0/gatepath))
 FW_M4F_ELFS := $(foreach m,$(FW_TEST_MODELS),$(FW)/m4f/$(call fw_name,$(m))/fw.elf)
 
 $(FW)/fw_check: $(FWS)/fw_check.c $(FWS)/fw_input.h $(B)/libdgc.a
@@ -94,8 +96,40 @@ fw-test: dgc $(FW)/fw_check $(FW_M4F_ELFS) $(FW)/images/fw_images.bin $(FW_CMAKE
 	@env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL cmake --build $(FW_CMAKE) >/dev/null
 	@cmp -s $(FW)/images/fw_images.bin $(FW_CMAKE)/fw_images.bin || \
 	  { echo "fw-test: make and CMake extracted different images"; exit 1; }
+	@sh $(FWS)/dgc_mk_test.sh ./dgc
 	@sh $(FWS)/fw_test.sh "$(FW_QEMU)" $(FW)/fw_check $(FW)/images/fw_images.bin \
 	  $(foreach m,$(FW_TEST_MODELS),$(m):mps2-an386:$(FW)/m4f/$(call fw_name,$(m))/fw.elf \
 	    $(m):mps2-an385:$(FW_CMAKE)/fw_$(call fw_name,$(m)).elf)
 
 CHECK_SUITES += fw-cross fw-test
+
+# fw-figures: per model, flash and stack on every target; instructions per
+# inference on Cortex-M4F and M3 under qemu -icount, gated and dense (a copy
+# of the model with its gates removed by strip_gates.py).
+FW_FIG_MODELS := $(FW_CROSS_MODELS)
+define fw__dense
+$(FW)/dense/$(2).dg: $(1) $(FWS)/strip_gates.py
+	@mkdir -p $(FW)/dense
+	/usr/bin/python3 $(FWS)/strip_gates.py $(1) $$@
+$(call dgc_model,$(FW)/dense/$(2).dg,,$(FW)/gen-dense)
+endef
+$(foreach m,$(FW_FIG_MODELS),$(eval $(call fw__dense,$(m),$(call fw_name,$(m)))))
+define fw__cross_dense
+$(FW)/cross-dense/$(1)/%.o: $(FW)/gen-dense/%.c
+	@mkdir -p $$(@D)
+	$$(FW_CC_$(1)) $$(FW_ARCH_$(1)) $$(FW_CFLAGS) -fstack-usage -fcallgraph-info=su -c -o $$@ $$<
+endef
+$(foreach t,$(FW_TARGETS),$(eval $(call fw__cross_dense,$(t))))
+FW_FIG_RUN = m4f m3
+$(foreach t,$(FW_FIG_RUN),$(foreach m,$(FW_FIG_MODELS),\
+  $(eval $(call fw__elf,$(m),$(call fw_name,$(m)),$(t),,$(FW)/fig/$(t)/$(call fw_name,$(m)))) \
+  $(eval $(call fw__elf,$(FW)/dense/$(call fw_name,$(m)).dg,$(call fw_name,$(m)),$(t),,$(FW)/fig/$(t)/$(call fw_name,$(m))-dense))))
+FW_FIG_DEPS := $(foreach t,$(FW_TARGETS),$(foreach m,$(FW_FIG_MODELS),\
+  $(FW)/cross/$(t)/$(call fw_name,$(m)).o $(FW)/cross-dense/$(t)/$(call fw_name,$(m)).o)) \
+  $(foreach t,$(FW_FIG_RUN),$(foreach m,$(FW_FIG_MODELS),\
+  $(FW)/fig/$(t)/$(call fw_name,$(m))/fw.elf $(FW)/fig/$(t)/$(call fw_name,$(m))-dense/fw.elf))
+
+fw-figures: dgc $(FW)/fw_check $(FW)/images/fw_images.bin $(FW_FIG_DEPS)
+	/usr/bin/python3 $(FWS)/figures.py $(FW) "$(FW_TARGETS)" "$(FW_FIG_RUN)" $(FW_FIG_MODELS) \
+	  > docs/results-firmware.md.tmp && mv docs/results-firmware.md.tmp docs/results-firmware.md
+	@cat docs/results-firmware.md

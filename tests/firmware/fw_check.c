@@ -13,6 +13,7 @@
 #include <string.h>
 #include "front.h"
 #include "interp.h"
+#include "metrics.h"
 #include "fw_input.h"
 
 #define TOL 2e-4 /* |got - ref| <= TOL * max(1, |ref|) */
@@ -98,6 +99,8 @@ int main(int argc, char **argv)
     unsigned long *v = calloc((size_t)(m->n_out + m->n_ops + 4), sizeof *v);
     float *x = calloc((size_t)m->n_in, sizeof *x);
     double *got_out = calloc((size_t)m->n_out, sizeof *got_out);
+    metrics_acc acc;
+    metrics_acc_init(&a, &acc, m);
     int failures = 0, compared = 0, skipped = 0, flipped = 0, near_units = 0, reentrant = 0, done = 0;
     for (int i = 0; i < n_img; i++) {
         unsigned long hdr[3];
@@ -121,6 +124,9 @@ int main(int argc, char **argv)
         fw_make_input(images[i], x, m->n_in);
         interp_run(&a, m, x, &ref);
         near_units += ref.n_near;
+        metrics mt;
+        metrics_compute(&a, m, &ref, &mt);
+        metrics_acc_add(&acc, &mt);
         /* A near unit upstream may flip and change everything after it:
          * from there on a difference counts as a flip, not a failure. */
         int flip = 0, bad = 0, tainted = 0;
@@ -174,9 +180,11 @@ int main(int argc, char **argv)
                 n_img);
         failures++;
     }
+    metrics_acc_finish(&acc);
     printf("fw_check: %s on %s: %d images, %d compared, %d near a threshold (%d near units, "
-           "%d flips): %s\n",
-           m->name, argv[3], n_img, compared, skipped, near_units, flipped,
+           "%d flips), relMAC %.4f relMAC+gate %.4f: %s\n",
+           m->name, argv[3], n_img, compared, skipped, near_units, flipped, acc.rel_mac,
+           acc.rel_mac_gate,
            failures ? "FAILED" : "passed");
     free(buf);
     free(got_out);

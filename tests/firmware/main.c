@@ -61,7 +61,7 @@ static void print(int image, const result *r, uint32_t ticks)
 static uint32_t calibrate(uint32_t turns)
 {
     uint32_t t = fw_tick_now();
-    __asm__ volatile("1: subs %0, %0, #1\n\tbne 1b" : "+r"(turns) : : "cc");
+    __asm__ volatile(".syntax unified\n1: subs %0, %0, #1\n\tbne 1b" : "+r"(turns) : : "cc");
     return fw_tick_since(t);
 }
 
