@@ -97,6 +97,7 @@ fw-test: dgc $(FW)/fw_check $(FW_M4F_ELFS) $(FW)/images/fw_images.bin $(FW_CMAKE
 	@cmp -s $(FW)/images/fw_images.bin $(FW_CMAKE)/fw_images.bin || \
 	  { echo "fw-test: make and CMake extracted different images"; exit 1; }
 	@sh $(FWS)/dgc_mk_test.sh ./dgc
+	@sh $(FWS)/dgc_cmake_test.sh ./dgc
 	@sh $(FWS)/fw_test.sh "$(FW_QEMU)" $(FW)/fw_check $(FW)/images/fw_images.bin \
 	  $(foreach m,$(FW_TEST_MODELS),$(m):mps2-an386:$(FW)/m4f/$(call fw_name,$(m))/fw.elf \
 	    $(m):mps2-an385:$(FW_CMAKE)/fw_$(call fw_name,$(m)).elf)
