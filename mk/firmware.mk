@@ -47,12 +47,27 @@ endef
 $(foreach t,$(FW_TARGETS),$(eval $(call fw__cross,$(t))))
 FW_CROSS_OBJS := $(foreach t,$(FW_TARGETS),$(foreach m,$(FW_CROSS_MODELS),$(FW)/cross/$(t)/$(call fw_name,$(m)).o))
 
-.PHONY: fw-cross fw-test fw-figures
-fw-cross: $(FW_CROSS_OBJS) $(FW)/m0/gatepath/fw.elf
-	@set -e; for t in $(FW_TARGETS); do for m in $(FW_CROSS_MODELS); do \
-	  n=$$(basename $$m .dg); case " $(FW_NO_LIBM) " in *" $$n "*) libm=0;; *) libm=1;; esac; \
-	  tool=$$(case $$t in rv32) echo riscv64-unknown-elf;; *) echo arm-none-eabi;; esac); \
-	  sh $(FWS)/check_object.sh $(FW)/cross/$$t/$$n.o $$tool-nm $$tool-size $$libm; \
+.PHONY: fw-cross fw-cross-self fw-test fw-figures
+# The checker must reject each fault of bad_object.c and pass it without.
+FW_BAD = MALLOC PRINTF LIBM DATA BSS
+fw-cross-self: $(FWS)/bad_object.c $(FWS)/check_object.sh
+	@mkdir -p $(FW)/bad
+	@set -e; for b in NONE $(FW_BAD); do \
+	  $(FW_CC_m4f) $(FW_ARCH_m4f) $(FW_CFLAGS) -DBAD_$$b -c -o $(FW)/bad/$$b.o $<; \
+	  if sh $(FWS)/check_object.sh $(FW)/bad/$$b.o arm-none-eabi-nm arm-none-eabi-size "" \
+	       >/dev/null 2>$(FW)/bad/$$b.err; then r=pass; else r=fail; fi; \
+	  [ "$$b-$$r" = NONE-pass ] || [ "$$b" != NONE -a $$r = fail ] || \
+	    { echo "fw-cross: check_object.sh did $$r bad_object.c with BAD_$$b"; cat $(FW)/bad/$$b.err; exit 1; }; \
+	done; echo "fw-cross: check_object.sh rejects malloc, printf, libm, .data and .bss"
+
+fw-cross: $(FW_CROSS_OBJS) $(FW)/m0/gatepath/fw.elf $(FW)/fw_libm fw-cross-self
+	@set -e; for m in $(FW_CROSS_MODELS); do \
+	  n=$$(basename $$m .dg); libm=$$($(FW)/fw_libm $$m); \
+	  case " $(FW_NO_LIBM) " in *" $$n "*) [ -z "$$libm" ] || \
+	    { echo "fw-cross: $$m must need no libm, needs $$libm"; exit 1; };; esac; \
+	  for t in $(FW_TARGETS); do \
+	    tool=$$(case $$t in rv32) echo riscv64-unknown-elf;; *) echo arm-none-eabi;; esac); \
+	    sh $(FWS)/check_object.sh $(FW)/cross/$$t/$$n.o $$tool-nm $$tool-size "$$libm"; \
 	done; done; echo "fw-cross: $(words $(FW_CROSS_OBJS)) objects ($(FW_TARGETS)) warning-free and clean; Cortex-M0 firmware links"
 
 # The test firmware: fw_images.h (extracted from the dataset now), the
@@ -81,7 +96,8 @@ $(foreach m,$(FW_TEST_MODELS),$(eval $(call fw__elf,$(m),$(call fw_name,$(m)),m4
 $(eval $(call fw__elf,$(FWS)/gatepath.dg,gatepath,m0,,$(FW)/m0/gatepath))
 FW_M4F_ELFS := $(foreach m,$(FW_TEST_MODELS),$(FW)/m4f/$(call fw_name,$(m))/fw.elf)
 
-$(FW)/fw_check: $(FWS)/fw_check.c $(FWS)/fw_input.h $(B)/libdgc.a
+# Host tools linked with the compiler's library.
+$(FW)/fw_check $(FW)/fw_libm: $(FW)/%: $(FWS)/%.c $(FWS)/fw_input.h $(B)/libdgc.a
 	@mkdir -p $(FW)
 	$(CC) $(WARN) $(CFLAGS) -Icompiler -I$(B) -I$(FWS) -o $@ $< $(B)/libdgc.a $(LDLIBS)
 
