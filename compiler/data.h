@@ -12,7 +12,9 @@
 
 typedef struct data_set {
     const char *path;
-    long rows;
+    long rows;         /* rows loaded */
+    long first;        /* index of the first loaded row in the file */
+    long total;        /* rows in the file */
     int dim;           /* values per row */
     float *x;          /* [rows][dim] */
     int *labels;       /* [rows] or NULL */

@@ -23,4 +23,11 @@ int jit_mask_size(const jit_model *j);
 const int *jit_layer_offset(const jit_model *j); /* [n_layers] */
 const int *jit_layer_units(const jit_model *j);  /* [n_layers] */
 
+/* The compile step alone, for tests: src is C that must define the API of
+ * emit.h under the prefix JIT_PREFIX (as jit_compile emits it); sizes are
+ * the model's. name names the model in messages. */
+#define JIT_PREFIX "dgc_jit"
+jit_model *jit_compile_source(const char *name, const char *src, int n_in, int n_out,
+                              int n_layers);
+
 #endif

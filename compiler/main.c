@@ -9,6 +9,11 @@ void cli_usage(FILE *out)
     fputs("usage: dgc [options] MODEL.dg [-o OUT.c] [--header OUT.h] [--prefix NAME]\n"
           "       dgc check MODEL.dg            validate a model, print nothing when good\n"
           "       dgc stats MODEL.dg [--json]   parameters, MACs, gates, folded units\n"
+          "       dgc run MODEL.dg [--input FILE] [--labels FILE] [--index I] [--limit N] [--json]\n"
+          "                                     run inputs (CSV, .npy, IDX; default stdin)\n"
+          "                                     through the JIT: class, logits, open units\n"
+          "       dgc eval MODEL.dg --data DIR|IMAGES [--labels FILE] [--limit N] [--json]\n"
+          "                                     accuracy, activation ratios, relMAC, confusion\n"
           "\n"
           "options:\n"
           "  -o FILE          write the C here (default: MODEL.c in the current directory;\n"
@@ -33,5 +38,7 @@ int main(int argc, char **argv)
     }
     if (argc >= 2 && !strcmp(argv[1], "check")) return cli_check(argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[1], "stats")) return cli_stats(argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[1], "run")) return cli_run(argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[1], "eval")) return cli_eval(argc - 1, argv + 1);
     return cli_compile(argc, argv);
 }
