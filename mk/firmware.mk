@@ -101,12 +101,17 @@ $(FW)/fw_check $(FW)/fw_libm: $(FW)/%: $(FWS)/%.c $(FWS)/fw_input.h $(B)/libdgc.
 	@mkdir -p $(FW)
 	$(CC) $(WARN) $(CFLAGS) -Icompiler -I$(B) -I$(FWS) -o $@ $< $(B)/libdgc.a $(LDLIBS)
 
-# Cortex-M3 through CMake and cmake/dgc.cmake: configure once, build always.
+# Cortex-M3 through CMake and cmake/dgc.cmake: configured again when its
+# inputs or the model list change, built always.
 FW_CMAKE = $(FW)/cmake-m3
-$(FW_CMAKE)/Makefile: $(FWS)/CMakeLists.txt cmake/dgc.cmake cmake/arm-none-eabi.cmake
-	cmake -S $(FWS) -B $(FW_CMAKE) -DCMAKE_TOOLCHAIN_FILE=$(CURDIR)/cmake/arm-none-eabi.cmake \
-	  -DARM_CPU=cortex-m3 -DDGC_EXECUTABLE=$(CURDIR)/dgc -DFW_IMAGES=$(FW_N_IMAGES) \
-	  -DFW_MODELS="$(subst $(fw_sp),;,$(strip $(addprefix $(CURDIR)/,$(FW_TEST_MODELS))))" >/dev/null
+FW_CMAKE_ARGS = -DCMAKE_TOOLCHAIN_FILE=$(CURDIR)/cmake/arm-none-eabi.cmake \
+  -DARM_CPU=cortex-m3 -DDGC_EXECUTABLE=$(CURDIR)/dgc -DFW_IMAGES=$(FW_N_IMAGES) \
+  -DFW_MODELS="$(subst $(fw_sp),;,$(strip $(addprefix $(CURDIR)/,$(FW_TEST_MODELS))))"
+$(FW)/cmake-m3.args: dgc__force
+	@mkdir -p $(FW)
+	@echo '$(FW_CMAKE_ARGS)' | cmp -s - $@ || echo '$(FW_CMAKE_ARGS)' > $@
+$(FW_CMAKE)/Makefile: $(FWS)/CMakeLists.txt cmake/dgc.cmake cmake/arm-none-eabi.cmake $(FW)/cmake-m3.args
+	cmake -S $(FWS) -B $(FW_CMAKE) $(FW_CMAKE_ARGS) >/dev/null
 
 fw-test: dgc $(FW)/fw_check $(FW_M4F_ELFS) $(FW)/images/fw_images.bin $(FW_CMAKE)/Makefile
 	@env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL cmake --build $(FW_CMAKE) >/dev/null

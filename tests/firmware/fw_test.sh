@@ -13,6 +13,7 @@ for run in "$@"; do
     board=${rest%%:*} elf=${rest#*:}
     out=${elf%.elf}.$board.txt
     rm -f "$out.tmp"
+    [ -f "$elf" ] || { echo "fw-test: $elf was not built" >&2; exit 1; }
     if ! $qemu -M "$board" -kernel "$elf" -chardev file,id=semi,path="$out.tmp" \
             -semihosting-config enable=on,target=native,chardev=semi; then
         echo "fw-test: $elf on $board: qemu failed or timed out; output in $out.tmp" >&2
