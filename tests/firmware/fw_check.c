@@ -101,6 +101,7 @@ int main(int argc, char **argv)
     double *got_out = calloc((size_t)m->n_out, sizeof *got_out);
     metrics_acc acc;
     metrics_acc_init(&a, &acc, m);
+    double max_err = 0; /* largest |got - ref| / max(1, |ref|) over compared outputs */
     int failures = 0, compared = 0, skipped = 0, flipped = 0, near_units = 0, reentrant = 0, done = 0;
     for (int i = 0; i < n_img; i++) {
         unsigned long hdr[3];
@@ -154,8 +155,11 @@ int main(int argc, char **argv)
             flipped += flip; /* a near unit may have flipped unseen: outputs may differ */
         } else {
             int ok = cls == ref.cls;
-            for (int k = 0; k < m->n_out; k++)
-                ok &= fabs(got_out[k] - ref.out[k]) <= TOL * fmax(1.0, fabs(ref.out[k]));
+            for (int k = 0; k < m->n_out; k++) {
+                double err = fabs(got_out[k] - ref.out[k]) / fmax(1.0, fabs(ref.out[k]));
+                ok &= err <= TOL;
+                max_err = fmax(max_err, err);
+            }
             compared++;
             if (!ok) {
                 fprintf(stderr, "fw_check: image %d: outputs differ (class %d, reference %d)\n",
@@ -182,8 +186,8 @@ int main(int argc, char **argv)
     }
     metrics_acc_finish(&acc);
     printf("fw_check: %s on %s: %d images, %d compared, %d near a threshold (%d near units, "
-           "%d flips), relMAC %.4f relMAC+gate %.4f: %s\n",
-           m->name, argv[3], n_img, compared, skipped, near_units, flipped, acc.rel_mac,
+           "%d flips), max error %.1e, relMAC %.4f relMAC+gate %.4f: %s\n",
+           m->name, argv[3], n_img, compared, skipped, near_units, flipped, max_err, acc.rel_mac,
            acc.rel_mac_gate,
            failures ? "FAILED" : "passed");
     free(buf);
