@@ -25,10 +25,6 @@ FW_ARCH_m0 = -mcpu=cortex-m0 -mthumb -mfloat-abi=soft
 FW_RV_SPECS := $(shell riscv64-unknown-elf-gcc -print-file-name=picolibc.specs 2>/dev/null)
 FW_ARCH_rv32 = -march=rv32imafc -mabi=ilp32f \
   $(if $(filter /%,$(FW_RV_SPECS)),--specs=picolibc.specs,-ffreestanding -isystem /usr/include/newlib)
-FW_TOOL_m4f = arm-none-eabi
-FW_TOOL_m3 = arm-none-eabi
-FW_TOOL_m0 = arm-none-eabi
-FW_TOOL_rv32 = riscv64-unknown-elf
 FW_TARGETS = m4f m3 m0 rv32
 
 # Models whose C must need no libm at all.
