@@ -87,11 +87,16 @@ check-generated: dgc
 	  tcc -Wall -Werror -c -o $$t/$$b.tcc.o generated/$$b.c; \
 	done; rm -rf $$t; echo "generated: up to date, warning-free with $(CC) and tcc"
 
+# The README's main job: compile a shipped trained model to C, build it with
+# the system compiler, run it on test images, then measure it on all 10000.
+DEMO_MODEL = models/fashion_lowrank.dg
+FASHION    = /usr/share/datasets/fashion-mnist
 demo: dgc
 	@mkdir -p $(B)/demo
-	./dgc models/demo.dg -o $(B)/demo/demo.c
-	$(CC) -std=c99 -Wall -Wextra -Werror -pedantic -O2 -I$(B)/demo -o $(B)/demo/demo $(B)/demo/demo.c tools/demo_main.c -lm
-	./$(B)/demo/demo
+	./dgc $(DEMO_MODEL) --prefix model -o $(B)/demo/model.c
+	$(CC) -std=c99 -Wall -Wextra -Werror -pedantic -O2 -I$(B)/demo -o $(B)/demo/demo $(B)/demo/model.c tools/demo_main.c -lz -lm
+	./$(B)/demo/demo $(FASHION)
+	./dgc eval $(DEMO_MODEL) --data $(FASHION)
 
 install: dgc
 	install -d $(DESTDIR)$(BINDIR)

@@ -4,7 +4,8 @@
 # equal NAME.out, NAME.err and NAME.status. Each case runs in a fresh
 # directory holding models/demo.* and tests/repl/data/*.
 # Lines of NAME.in the REPL never sees:
-#   #!wait TEXT   wait until TEXT is in the output (the REPL got that far)
+#   #!wait TEXT   wait until TEXT is in the output (the REPL got that far;
+#                 TEXT must not be in the output before)
 #   #!sh CMD      run CMD there, its output appended to the REPL's ($DGC
 #                 is the dgc under test)
 # Timings vary: "1.234 ms" and "5.678 us" are compared as "N ms", "N us".

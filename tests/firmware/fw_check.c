@@ -1,0 +1,199 @@
+/* fw_check: compares what the test firmware printed under qemu with the
+ * reference interpreter, by the rule of DESIGN.md section 6: masks agree
+ * exactly except at units the interpreter marks near the boundary (those
+ * samples are counted and bounded); where masks agree, outputs agree within
+ * tolerance and the class is the same. Every image must be reported, in
+ * order, and the firmware's reentrancy test must have passed.
+ *
+ * usage: fw_check MODEL.dg IMAGES.bin FIRMWARE-OUTPUT.txt */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "front.h"
+#include "interp.h"
+#include "metrics.h"
+#include "fw_input.h"
+
+#define TOL 2e-4 /* |got - ref| <= TOL * max(1, |ref|) */
+
+static const char *out_path;
+static int line_no;
+
+static int fail(const char *what)
+{
+    fprintf(stderr, "fw_check: %s:%d: %s\n", out_path, line_no, what);
+    return 1;
+}
+
+/* The next line of the firmware output, without its newline; NULL at end. */
+static char *next_line(FILE *f, char **buf, size_t *cap)
+{
+    ssize_t n = getline(buf, cap, f);
+    if (n < 0) return NULL;
+    line_no++;
+    while (n > 0 && ((*buf)[n - 1] == '\n' || (*buf)[n - 1] == '\r')) (*buf)[--n] = 0;
+    return *buf;
+}
+
+/* Reads exactly n unsigned numbers (hex when hex) after the word key. */
+static int read_words(const char *s, const char *key, int n, unsigned long *v, int hex)
+{
+    size_t k = strlen(key);
+    if (strncmp(s, key, k) != 0) return -1;
+    s += k;
+    for (int i = 0; i < n; i++) {
+        char *end;
+        if (*s != ' ') return -1;
+        v[i] = strtoul(s + 1, &end, hex ? 16 : 10);
+        if (end == s + 1 || end - (s + 1) > (hex ? 8 : 10)) return -1;
+        s = end;
+    }
+    return *s ? -1 : 0;
+}
+
+static float from_bits(unsigned long u)
+{
+    uint32_t b = (uint32_t)u;
+    float f;
+    memcpy(&f, &b, sizeof f);
+    return f;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 4) {
+        fprintf(stderr, "usage: fw_check MODEL.dg IMAGES.bin FIRMWARE-OUTPUT.txt\n");
+        return 2;
+    }
+    out_path = argv[3];
+    arena a;
+    ar_init(&a);
+    diag_init(stderr);
+    mdl_model *m = front_load_file(&a, argv[1]);
+    if (!m) return 1;
+    FILE *fi = fopen(argv[2], "rb"), *fo = fopen(argv[3], "r");
+    if (!fi || !fo) return perror("fw_check"), 1;
+    static unsigned char images[64][784];
+    int n_img = (int)fread(images, 784, 64, fi);
+    fclose(fi);
+    if (n_img < 1) return fprintf(stderr, "fw_check: %s: no images\n", argv[2]), 1;
+
+    int n_mask = 0;
+    for (int l = 0; l < m->n_ops; l++) n_mask += m->ops[l].n_out;
+    char *buf = NULL, *s;
+    size_t cap = 0;
+    unsigned long head[5];
+    s = next_line(fo, &buf, &cap);
+    /* "model NAME.h inputs N outputs N layers N mask N images N" */
+    char *p = s ? strstr(s, " inputs ") : NULL;
+    if (!s || strncmp(s, "model ", 6) != 0 || !p ||
+        sscanf(p, " inputs %lu outputs %lu layers %lu mask %lu images %lu", &head[0], &head[1],
+               &head[2], &head[3], &head[4]) != 5)
+        return fail("expected the 'model' line");
+    if ((int)head[0] != m->n_in || (int)head[1] != m->n_out || (int)head[2] != m->n_ops ||
+        (int)head[3] != n_mask || (int)head[4] != n_img)
+        return fail("firmware model or image count differs from the host's");
+
+    unsigned long *v = calloc((size_t)(m->n_out + m->n_ops + 4), sizeof *v);
+    float *x = calloc((size_t)m->n_in, sizeof *x);
+    double *got_out = calloc((size_t)m->n_out, sizeof *got_out);
+    metrics_acc acc;
+    metrics_acc_init(&a, &acc, m);
+    double max_err = 0; /* largest |got - ref| / max(1, |ref|) over compared outputs */
+    int failures = 0, compared = 0, skipped = 0, flipped = 0, near_units = 0, reentrant = 0, done = 0;
+    for (int i = 0; i < n_img; i++) {
+        unsigned long hdr[3];
+        do s = next_line(fo, &buf, &cap); /* the calibration line may come first */
+        while (s && strncmp(s, "calibrate ", 10) == 0);
+        if (!s || sscanf(s, "img %lu cls %lu ticks %lu", &hdr[0], &hdr[1], &hdr[2]) != 3 ||
+            (int)hdr[0] != i)
+            return fail("expected the 'img' line of the next image");
+        int cls = (int)hdr[1];
+        if (!(s = next_line(fo, &buf, &cap)) || read_words(s, "out", m->n_out, v, 1))
+            return fail("expected 'out' and one hex word per output");
+        for (int k = 0; k < m->n_out; k++) got_out[k] = (double)from_bits(v[k]);
+        if (!(s = next_line(fo, &buf, &cap)) || read_words(s, "open", m->n_ops, v, 0))
+            return fail("expected 'open' and one count per layer");
+        if (!(s = next_line(fo, &buf, &cap)) || strncmp(s, "mask ", 5) != 0 ||
+            (int)strlen(s + 5) != n_mask || strspn(s + 5, "01") != (size_t)n_mask)
+            return fail("expected 'mask' and one 0/1 per unit");
+        const char *mk = s + 5;
+
+        interp_result ref;
+        fw_make_input(images[i], x, m->n_in);
+        interp_run(&a, m, x, &ref);
+        near_units += ref.n_near;
+        metrics mt;
+        metrics_compute(&a, m, &ref, &mt);
+        metrics_acc_add(&acc, &mt);
+        /* A near unit upstream may flip and change everything after it:
+         * from there on a difference counts as a flip, not a failure. */
+        int flip = 0, bad = 0, tainted = 0;
+        for (int l = 0; l < m->n_ops && !flip && !bad; mk += m->ops[l++].n_out) {
+            const interp_layer *L = &ref.layers[l];
+            int count = 0;
+            for (int j = 0; j < L->n; j++) {
+                int bit = mk[j] == '1';
+                count += bit;
+                if (bit == L->open[j]) continue;
+                if (tainted || L->near[j]) flip = 1;
+                else bad = 1;
+            }
+            if (!flip && !bad && count != (int)v[l]) bad = 1; /* open must match the mask */
+            tainted |= L->n_near > 0;
+        }
+        if (bad) {
+            fprintf(stderr, "fw_check: image %d: open units differ beyond near units\n", i);
+            for (int l = 0; l < m->n_ops; l++)
+                fprintf(stderr, "  layer %s: firmware %lu, reference %d (near %d)\n",
+                        m->ops[l].name, v[l], ref.layers[l].n_open, ref.layers[l].n_near);
+            failures++;
+        } else if (flip || ref.n_near) {
+            skipped++;
+            flipped += flip; /* a near unit may have flipped unseen: outputs may differ */
+        } else {
+            int ok = cls == ref.cls;
+            for (int k = 0; k < m->n_out; k++) {
+                double err = fabs(got_out[k] - ref.out[k]) / fmax(1.0, fabs(ref.out[k]));
+                ok &= err <= TOL;
+                max_err = fmax(max_err, err);
+            }
+            compared++;
+            if (!ok) {
+                fprintf(stderr, "fw_check: image %d: outputs differ (class %d, reference %d)\n",
+                        i, cls, ref.cls);
+                for (int k = 0; k < m->n_out; k++)
+                    fprintf(stderr, "  out[%d] = %.9g, reference %.9g\n", k, got_out[k],
+                            ref.out[k]);
+                failures++;
+            }
+        }
+    }
+    while ((s = next_line(fo, &buf, &cap)) != NULL) {
+        if (strncmp(s, "reentrant ", 10) == 0) reentrant = strncmp(s + 10, "ok ", 3) == 0 ? 1 : -1;
+        else if (strcmp(s, "done") == 0) done = 1;
+    }
+    fclose(fo);
+    if (reentrant != 1) failures += fail("the reentrancy test did not pass");
+    if (!done) failures += fail("no 'done' line: the firmware stopped early");
+    /* Near-threshold flips must stay rare: at most one image in eight. */
+    if (flipped * 8 > n_img) {
+        fprintf(stderr, "fw_check: %d of %d images flipped a near-threshold gate\n", flipped,
+                n_img);
+        failures++;
+    }
+    metrics_acc_finish(&acc);
+    printf("fw_check: %s on %s: %d images, %d compared, %d near a threshold (%d near units, "
+           "%d flips), max error %.1e, relMAC %.4f relMAC+gate %.4f: %s\n",
+           m->name, argv[3], n_img, compared, skipped, near_units, flipped, max_err, acc.rel_mac,
+           acc.rel_mac_gate,
+           failures ? "FAILED" : "passed");
+    free(buf);
+    free(got_out);
+    free(v);
+    free(x);
+    ar_free(&a);
+    return failures ? 1 : 0;
+}
