@@ -7,12 +7,12 @@
 #   #!wait TEXT   wait until TEXT is in the output (the REPL got that far;
 #                 TEXT must not be in the output before)
 #   #!sh CMD      run CMD there, its output appended to the REPL's ($DGC
-#                 is the dgc under test)
+#                 is the dgc under test, $DGC_ROOT the repository)
 # Timings vary: "1.234 ms" and "5.678 us" are compared as "N ms", "N us".
 # UPDATE=1 sh tests/repl/run.sh writes the goldens instead (review them).
 dgc=$(pwd)/${1:-./dgc}
-export DGC="$dgc" # for #!sh lines
 root=$(pwd)
+export DGC="$dgc" DGC_ROOT="$root" # for #!sh lines
 cases=$root/tests/repl/cases
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
