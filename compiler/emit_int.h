@@ -68,4 +68,10 @@ void em_layer(em *e, int li);
 void em_layer_call(em *e, int li);
 const char *em_buf(const em_vec *v, int list); /* "va", "lb", ... */
 
+/* emit_tile.c: a layer in tiles of units, weights input-major per tile */
+void em_tile_data(em *e, int li);
+/* dst[j] for every unit; cond: the open condition on j, or NULL (ungated).
+ * Gated: fills mk and, when list, hl; returns the open count. */
+void em_tile_rows(em *e, int li, const char *cond, const char *dst, int list);
+
 #endif

@@ -102,8 +102,9 @@ static void data(em *e, int li, const rows *r)
         if (l->norm.bias) em_farray(e, em_name(e, li, "b"), l->norm.bias, l->n_out, 0);
         return;
     }
-    if (r->n > 0 && em_vec_used(in)) em_farray(e, em_name(e, li, "W"), r->W, r->n, l->n_in);
-    if (r->n > 0 && r->b) em_farray(e, em_name(e, li, "b"), r->b, r->n, 0);
+    if (l->tile > 0) em_tile_data(e, li);
+    if (!l->tile && r->n > 0 && em_vec_used(in)) em_farray(e, em_name(e, li, "W"), r->W, r->n, l->n_in);
+    if (!l->tile && r->n > 0 && r->b) em_farray(e, em_name(e, li, "b"), r->b, r->n, 0);
     if (r->idx && r->n > 0) em_iarray(e, em_name(e, li, "rows"), r->idx, r->n, l->n_out);
     if (r->n_const > 0) {
         em_iarray(e, em_name(e, li, "cj"), r->cidx, r->n_const, l->n_out);
@@ -195,11 +196,22 @@ static void body_dense(em *e, int li, const rows *r)
     if (!x_used) em_printf(e, "    (void)x;\n");
     if (!l->is_output && l->n_out == 0) em_printf(e, "    (void)h;\n");
     if (l->is_output) {
-        rows_loop(e, li, r, "out");
+        if (l->tile) em_tile_rows(e, li, NULL, "out", 0);
+        else rows_loop(e, li, r, "out");
         output_tail(e, l);
         return;
     }
     int list = e->v[li + 1].list == LIST_DYN && e->v[li + 1].passed;
+    if (l->tile && dyn_gate(l)) {
+        em_gate_logits(e, li);
+        em_tile_rows(e, li, em_gate_decide(e, li), "h", list);
+        return;
+    }
+    if (l->tile) {
+        em_tile_rows(e, li, NULL, "h", 0);
+        em_printf(e, "    return %d;\n", l->n_out);
+        return;
+    }
     if (dyn_gate(l)) {
         if (l->gate.src == GSRC_SELF) rows_loop(e, li, r, "h");
         em_gate_logits(e, li);

@@ -116,5 +116,6 @@ ir_program *ir_lower(arena *a, const mdl_model *m)
     ir_program *p = ir_build(a, m);
     ir_pass_static(a, p);
     ir_pass_threshold(p);
+    ir_pass_tile(p, ir_target_default(), NULL);
     return p;
 }

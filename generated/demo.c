@@ -75,135 +75,50 @@ static void demo_input(const float *in, float *x)
 }
 
 /* layer 0 fc1: dense 32 of 32 units, 8 inputs, relu, gate lowrank from input (norm), threshold */
-static const float demo_l0_W[32][8] = {
-    {
-        0x1.fc7272p-4f, 0x1.3c634cp+0f, 0x1.adb1eap-3f, -0x1.bf7ef4p-3f, 0x1.c9ca78p-2f, 0x1.069fap-5f,
-        -0x1.60db92p-3f, 0x1.4c704cp-1f
-    },
-    {
-        0x1.a564ap-2f, 0x1.17a0ccp-5f, -0x1.cdfd8ep-2f, 0x1.2ca27cp-5f, 0x1.da938p-6f, 0x1.0cf9c4p-1f,
-        0x1.991554p-3f, 0x1.4f0f06p-1f
-    },
-    {
-        0x1.1fdc9p-2f, 0x1.49545ap-2f, 0x1.3d1ec2p-2f, -0x1.3da66p-4f, -0x1.1c50d2p-1f, 0x1.9b0258p-4f,
-        -0x1.ff647cp-4f, -0x1.350c58p-1f
-    },
-    {
-        -0x1.ed400ep-3f, -0x1.846b84p-2f, -0x1.ef13ep-1f, 0x1.9601fap-3f, 0x1.756866p-5f, -0x1.0e8ddp-2f,
-        0x1.650a7ap-2f, -0x1.96b7bcp-3f
-    },
-    {
-        0x1.a828eep-5f, -0x1.5f7a52p-2f, 0x1.07f68ap-1f, 0x1.3b0fd2p-2f, 0x1.6c2014p-2f, 0x1.cdb4bap-2f,
-        -0x1.ae189p-1f, 0x1.cd7d5cp-3f
-    },
-    {
-        -0x1.a2eac2p-5f, 0x1.cebfc2p-3f, -0x1.9ceadcp-1f, 0x1.0f3ff4p-2f, -0x1.0d411ep-3f, 0x1.74c054p-4f,
-        0x1.8c7206p-5f, -0x1.62161p-7f
-    },
-    {
-        0x1.27dc42p-1f, 0x1.25c78cp-4f, -0x1.6e005ep-5f, 0x1.07d99ap-1f, -0x1.9c449cp-3f, -0x1.4a0f22p-2f,
-        -0x1.163008p-2f, -0x1.033654p-2f
-    },
-    {
-        -0x1.030eaap-1f, -0x1.a8172ap-3f, 0x1.222348p-2f, -0x1.0842f6p-1f, 0x1.61e846p-4f, -0x1.6ecac2p-3f,
-        -0x1.a935f6p-4f, 0x1.78519cp-2f
-    },
-    {
-        0x1.f96f44p-3f, 0x1.aa769p-2f, 0x1.236922p-1f, -0x1.538a6ep-1f, -0x1.9c4a86p-2f, 0x1.b24974p-1f,
-        0x1.64a0a8p-12f, 0x1.9791d6p-1f
-    },
-    {
-        0x1.1c136ep-5f, 0x1.460dfcp-2f, -0x1.a25212p-3f, 0x1.537028p-5f, 0x1.dec3eap-5f, 0x1.6924cap-3f,
-        0x1.2db9ecp-2f, 0x1.4534acp-1f
-    },
-    {
-        -0x1.f0bde6p-7f, -0x1.301a6ap-1f, -0x1.887cf4p-4f, 0x1.42550ap-6f, -0x1.c62c58p-2f, 0x1.2c7e56p-1f,
-        -0x1.4ebe76p-4f, 0x1.6497dap-3f
-    },
-    {
-        -0x1.48730ep-3f, 0x1.85d632p-2f, 0x1.6be2b4p-2f, -0x1.5c285cp-6f, 0x1.2a182ap-3f, -0x1.a07778p-2f,
-        -0x1.32d78p-3f, -0x1.a56848p-2f
-    },
-    {
-        -0x1.421d56p-6f, 0x1.37865cp-3f, -0x1.21792p-7f, 0x1.ec3bap-3f, 0x1.e6712ap-1f, -0x1.b96cbap-2f,
-        0x1.6af954p-2f, -0x1.02b846p-5f
-    },
-    {
-        0x1.3ed15cp-1f, 0x1.4ef4d8p-4f, 0x1.59a386p-2f, 0x1.282f1p-2f, 0x1.8e82a2p-1f, -0x1.728b94p-1f,
-        -0x1.11b672p-5f, 0x1.aafb5p-2f
-    },
-    {
-        -0x1.15585ep-3f, 0x1.1757f6p-2f, 0x1.b73226p-3f, -0x1.30c1e2p-3f, 0x1.40143cp-3f, 0x1.38c5bcp-3f,
-        0x1.1e6ac2p-2f, -0x1.076d08p-2f
-    },
-    {
-        -0x1.0f7f5ep-4f, 0x1.d8835ap-2f, -0x1.1bcd0ep-3f, -0x1.000b48p-1f, 0x1.104a78p-3f, -0x1.a51188p-1f,
-        0x1.37b65cp-4f, 0x1.1a9abp-1f
-    },
-    {
-        0x1.0d50c8p-4f, -0x1.8a7022p-2f, -0x1.f1e124p-5f, 0x1.587c2ep-2f, 0x1.607c58p-1f, 0x1.2d4192p-2f,
-        -0x1.4aed3p-1f, 0x1.f8a48cp-2f
-    },
-    {
-        -0x1.7bda62p-2f, -0x1.6ee26cp-3f, -0x1.ddd872p-4f, 0x1.28cdf8p-2f, -0x1.d7a67ap-3f, 0x1.a1a2c6p-4f,
-        0x1.4f8cf6p-2f, 0x1.666d14p-2f
-    },
-    {
-        -0x1.256cfep-2f, -0x1.850716p-2f, -0x1.209f9cp-3f, 0x1.64ab6cp-4f, -0x1.5571e4p-3f, 0x1.8f5f66p-2f,
-        0x1.632e0ep-4f, 0x1.698966p-5f
-    },
-    {
-        -0x1.b3212p-2f, 0x1.0b5acap-11f, -0x1.ac7b12p-2f, -0x1.889e72p-1f, -0x1.138566p-5f, -0x1.47b658p-3f,
-        -0x1.447a74p-3f, -0x1.515446p-4f
-    },
-    {
-        0x1.37dd5ep-1f, -0x1.9190cp-6f, 0x1.e5f1eap-4f, 0x1.343434p-2f, 0x1.4344a2p-1f, 0x1.bfd6d8p-6f,
-        0x1.3552a4p-1f, 0x1.26c5a8p-1f
-    },
-    {
-        -0x1.177dc4p-2f, 0x1.a0b996p-2f, 0x1.30cd38p-2f, 0x1.3b8d82p-3f, -0x1.34dd5ap-1f, -0x1.fdeec4p-3f,
-        0x1.e82606p-1f, 0x1.5737ccp-3f
-    },
-    {
-        0x1.2df436p-2f, 0x1.f3b876p-3f, 0x1.40ec9ep-2f, -0x1.12322cp-5f, -0x1.b691cap-4f, -0x1.0a782cp-3f,
-        0x1.8cd306p-2f, -0x1.60ac56p-3f
-    },
-    {
-        -0x1.1dcdaep-3f, -0x1.69a9eap-1f, -0x1.db9d1p-8f, -0x1.115dbep-2f, 0x1.21272ep-1f, -0x1.205828p-4f,
-        -0x1.210aecp-1f, 0x1.0e2a18p-3f
-    },
-    {
-        0x1.48af1cp-1f, 0x1.0a9f22p+0f, -0x1.a0a17cp-2f, 0x1.c0a84ep-3f, 0x1.3aada8p-2f, -0x1.745678p-6f,
-        -0x1.99ad2ap-2f, 0x1.dccf1p-2f
-    },
-    {
-        -0x1.1f07b8p-1f, -0x1.2c8ca8p-2f, -0x1.448012p-4f, -0x1.ca5dp-2f, 0x1.a6eef4p-5f, 0x1.a6b124p-3f,
-        -0x1.1c8302p-2f, 0x1.f8d5aap-3f
-    },
-    {
-        -0x1.90da58p-3f, 0x1.12b8f6p-2f, 0x1.134828p-2f, 0x1.e217ecp-2f, -0x1.52846ap-5f, -0x1.1b8946p-4f,
-        -0x1.063ca6p-1f, 0x1.716c48p-2f
-    },
-    {
-        -0x1.3b270cp-2f, 0x1.aafaf2p-7f, -0x1.148842p-3f, -0x1.82a28ap-2f, -0x1.731aaep-3f, 0x1.41fd2ap-6f,
-        0x1.bc744cp-3f, -0x1.570644p-7f
-    },
-    {
-        -0x1.2754eap-1f, -0x1.35862ap-2f, 0x1.800754p-5f, -0x1.2c69dap-3f, 0x1.ac02bp-3f, 0x1.a32ccap-3f,
-        0x1.b3383ep-3f, 0x1.0b6b6cp-3f
-    },
-    {
-        -0x1.54636ap-2f, -0x1.9752a4p-3f, 0x1.66d07ep-2f, -0x1.677e06p-2f, 0x1.5e4b64p-3f, 0x1.44a82cp-2f,
-        0x1.30665cp-2f, 0x1.da33eep-2f
-    },
-    {
-        -0x1.c54a26p-2f, 0x1.61e33ep-2f, -0x1.54e49p-2f, -0x1.b82bc8p-2f, 0x1.c3ab24p-3f, 0x1.32268cp-4f,
-        0x1.daa91ap-2f, 0x1.f63f2ep-2f
-    },
-    {
-        -0x1.bf9c3ap-2f, 0x1.0dcf6cp-1f, -0x1.c7118cp-2f, -0x1.ebc5fap-3f, 0x1.ae48ep-1f, 0x1.c2211ep-3f,
-        0x1.73c5b6p-3f, 0x1.c2eb64p-3f
-    }
+static const float demo_l0_WT[256] = {
+    0x1.fc7272p-4f, 0x1.a564ap-2f, 0x1.1fdc9p-2f, -0x1.ed400ep-3f, 0x1.a828eep-5f, -0x1.a2eac2p-5f,
+    0x1.27dc42p-1f, -0x1.030eaap-1f, 0x1.f96f44p-3f, 0x1.1c136ep-5f, -0x1.f0bde6p-7f, -0x1.48730ep-3f,
+    -0x1.421d56p-6f, 0x1.3ed15cp-1f, -0x1.15585ep-3f, -0x1.0f7f5ep-4f, 0x1.3c634cp+0f, 0x1.17a0ccp-5f,
+    0x1.49545ap-2f, -0x1.846b84p-2f, -0x1.5f7a52p-2f, 0x1.cebfc2p-3f, 0x1.25c78cp-4f, -0x1.a8172ap-3f,
+    0x1.aa769p-2f, 0x1.460dfcp-2f, -0x1.301a6ap-1f, 0x1.85d632p-2f, 0x1.37865cp-3f, 0x1.4ef4d8p-4f,
+    0x1.1757f6p-2f, 0x1.d8835ap-2f, 0x1.adb1eap-3f, -0x1.cdfd8ep-2f, 0x1.3d1ec2p-2f, -0x1.ef13ep-1f,
+    0x1.07f68ap-1f, -0x1.9ceadcp-1f, -0x1.6e005ep-5f, 0x1.222348p-2f, 0x1.236922p-1f, -0x1.a25212p-3f,
+    -0x1.887cf4p-4f, 0x1.6be2b4p-2f, -0x1.21792p-7f, 0x1.59a386p-2f, 0x1.b73226p-3f, -0x1.1bcd0ep-3f,
+    -0x1.bf7ef4p-3f, 0x1.2ca27cp-5f, -0x1.3da66p-4f, 0x1.9601fap-3f, 0x1.3b0fd2p-2f, 0x1.0f3ff4p-2f,
+    0x1.07d99ap-1f, -0x1.0842f6p-1f, -0x1.538a6ep-1f, 0x1.537028p-5f, 0x1.42550ap-6f, -0x1.5c285cp-6f,
+    0x1.ec3bap-3f, 0x1.282f1p-2f, -0x1.30c1e2p-3f, -0x1.000b48p-1f, 0x1.c9ca78p-2f, 0x1.da938p-6f,
+    -0x1.1c50d2p-1f, 0x1.756866p-5f, 0x1.6c2014p-2f, -0x1.0d411ep-3f, -0x1.9c449cp-3f, 0x1.61e846p-4f,
+    -0x1.9c4a86p-2f, 0x1.dec3eap-5f, -0x1.c62c58p-2f, 0x1.2a182ap-3f, 0x1.e6712ap-1f, 0x1.8e82a2p-1f,
+    0x1.40143cp-3f, 0x1.104a78p-3f, 0x1.069fap-5f, 0x1.0cf9c4p-1f, 0x1.9b0258p-4f, -0x1.0e8ddp-2f,
+    0x1.cdb4bap-2f, 0x1.74c054p-4f, -0x1.4a0f22p-2f, -0x1.6ecac2p-3f, 0x1.b24974p-1f, 0x1.6924cap-3f,
+    0x1.2c7e56p-1f, -0x1.a07778p-2f, -0x1.b96cbap-2f, -0x1.728b94p-1f, 0x1.38c5bcp-3f, -0x1.a51188p-1f,
+    -0x1.60db92p-3f, 0x1.991554p-3f, -0x1.ff647cp-4f, 0x1.650a7ap-2f, -0x1.ae189p-1f, 0x1.8c7206p-5f,
+    -0x1.163008p-2f, -0x1.a935f6p-4f, 0x1.64a0a8p-12f, 0x1.2db9ecp-2f, -0x1.4ebe76p-4f, -0x1.32d78p-3f,
+    0x1.6af954p-2f, -0x1.11b672p-5f, 0x1.1e6ac2p-2f, 0x1.37b65cp-4f, 0x1.4c704cp-1f, 0x1.4f0f06p-1f,
+    -0x1.350c58p-1f, -0x1.96b7bcp-3f, 0x1.cd7d5cp-3f, -0x1.62161p-7f, -0x1.033654p-2f, 0x1.78519cp-2f,
+    0x1.9791d6p-1f, 0x1.4534acp-1f, 0x1.6497dap-3f, -0x1.a56848p-2f, -0x1.02b846p-5f, 0x1.aafb5p-2f,
+    -0x1.076d08p-2f, 0x1.1a9abp-1f, 0x1.0d50c8p-4f, -0x1.7bda62p-2f, -0x1.256cfep-2f, -0x1.b3212p-2f,
+    0x1.37dd5ep-1f, -0x1.177dc4p-2f, 0x1.2df436p-2f, -0x1.1dcdaep-3f, 0x1.48af1cp-1f, -0x1.1f07b8p-1f,
+    -0x1.90da58p-3f, -0x1.3b270cp-2f, -0x1.2754eap-1f, -0x1.54636ap-2f, -0x1.c54a26p-2f, -0x1.bf9c3ap-2f,
+    -0x1.8a7022p-2f, -0x1.6ee26cp-3f, -0x1.850716p-2f, 0x1.0b5acap-11f, -0x1.9190cp-6f, 0x1.a0b996p-2f,
+    0x1.f3b876p-3f, -0x1.69a9eap-1f, 0x1.0a9f22p+0f, -0x1.2c8ca8p-2f, 0x1.12b8f6p-2f, 0x1.aafaf2p-7f,
+    -0x1.35862ap-2f, -0x1.9752a4p-3f, 0x1.61e33ep-2f, 0x1.0dcf6cp-1f, -0x1.f1e124p-5f, -0x1.ddd872p-4f,
+    -0x1.209f9cp-3f, -0x1.ac7b12p-2f, 0x1.e5f1eap-4f, 0x1.30cd38p-2f, 0x1.40ec9ep-2f, -0x1.db9d1p-8f,
+    -0x1.a0a17cp-2f, -0x1.448012p-4f, 0x1.134828p-2f, -0x1.148842p-3f, 0x1.800754p-5f, 0x1.66d07ep-2f,
+    -0x1.54e49p-2f, -0x1.c7118cp-2f, 0x1.587c2ep-2f, 0x1.28cdf8p-2f, 0x1.64ab6cp-4f, -0x1.889e72p-1f,
+    0x1.343434p-2f, 0x1.3b8d82p-3f, -0x1.12322cp-5f, -0x1.115dbep-2f, 0x1.c0a84ep-3f, -0x1.ca5dp-2f,
+    0x1.e217ecp-2f, -0x1.82a28ap-2f, -0x1.2c69dap-3f, -0x1.677e06p-2f, -0x1.b82bc8p-2f, -0x1.ebc5fap-3f,
+    0x1.607c58p-1f, -0x1.d7a67ap-3f, -0x1.5571e4p-3f, -0x1.138566p-5f, 0x1.4344a2p-1f, -0x1.34dd5ap-1f,
+    -0x1.b691cap-4f, 0x1.21272ep-1f, 0x1.3aada8p-2f, 0x1.a6eef4p-5f, -0x1.52846ap-5f, -0x1.731aaep-3f,
+    0x1.ac02bp-3f, 0x1.5e4b64p-3f, 0x1.c3ab24p-3f, 0x1.ae48ep-1f, 0x1.2d4192p-2f, 0x1.a1a2c6p-4f,
+    0x1.8f5f66p-2f, -0x1.47b658p-3f, 0x1.bfd6d8p-6f, -0x1.fdeec4p-3f, -0x1.0a782cp-3f, -0x1.205828p-4f,
+    -0x1.745678p-6f, 0x1.a6b124p-3f, -0x1.1b8946p-4f, 0x1.41fd2ap-6f, 0x1.a32ccap-3f, 0x1.44a82cp-2f,
+    0x1.32268cp-4f, 0x1.c2211ep-3f, -0x1.4aed3p-1f, 0x1.4f8cf6p-2f, 0x1.632e0ep-4f, -0x1.447a74p-3f,
+    0x1.3552a4p-1f, 0x1.e82606p-1f, 0x1.8cd306p-2f, -0x1.210aecp-1f, -0x1.99ad2ap-2f, -0x1.1c8302p-2f,
+    -0x1.063ca6p-1f, 0x1.bc744cp-3f, 0x1.b3383ep-3f, 0x1.30665cp-2f, 0x1.daa91ap-2f, 0x1.73c5b6p-3f,
+    0x1.f8a48cp-2f, 0x1.666d14p-2f, 0x1.698966p-5f, -0x1.515446p-4f, 0x1.26c5a8p-1f, 0x1.5737ccp-3f,
+    -0x1.60ac56p-3f, 0x1.0e2a18p-3f, 0x1.dccf1p-2f, 0x1.f8d5aap-3f, 0x1.716c48p-2f, -0x1.570644p-7f,
+    0x1.0b6b6cp-3f, 0x1.da33eep-2f, 0x1.f63f2ep-2f, 0x1.c2eb64p-3f
 };
 static const float demo_l0_b[32] = {
     -0x1.5a7b44p-5f, -0x1.09aaa8p-6f, 0x1.974812p-7f, 0x1.80b3eap-7f, -0x1.3b9d8ep-7f, -0x1.b42794p-5f,
@@ -304,18 +219,30 @@ static int demo_l0(const float *x, float *h, unsigned char *mk)
     for (int j = 0; j < 32; j++) { m[j] = z[j] > 0x0p+0f; nm += m[j]; }
     if (nm < 4) demo_topk(z, q, m, 32, 4); /* min_keep */
     int cnt = 0;
-    for (int j = 0; j < 32; j++) {
-        int o = m[j];
-        if (mk) mk[j] = (unsigned char)o;
-        if (o) {
-            float a = 0.0f;
-            for (int i = 0; i < 8; i++) a += demo_l0_W[j][i] * x[i];
-            a += demo_l0_b[j];
-            h[j] = (a > 0.0f ? a : 0.0f);
-            cnt++;
-        } else {
-            h[j] = 0x0p+0f;
+    for (int ti = 0; ti < 2; ti++) {
+        const int j0 = ti * 16;
+        uint32_t tm = 0;
+        for (int u = 0; u < 16; u++) {
+            int j = j0 + u;
+            tm |= (uint32_t)(m[j]) << u;
         }
+        if (mk) for (int u = 0; u < 16; u++) mk[j0 + u] = (unsigned char)(tm >> u & 1u);
+        if (!tm) {
+            for (int u = 0; u < 16; u++) h[j0 + u] = 0x0p+0f;
+            continue;
+        }
+        float acc[16];
+        for (int u = 0; u < 16; u++) acc[u] = demo_l0_b[j0 + u];
+        for (int i = 0; i < 8; i++) {
+            const float xi = x[i], *wi = demo_l0_WT + (long)j0 * 8 + i * 16;
+            for (int u = 0; u < 16; u++) acc[u] += xi * wi[u];
+        }
+        for (int u = 0; u < 16; u++) {
+            float a = acc[u];
+            h[j0 + u] = tm >> u & 1u ? (a > 0.0f ? a : 0.0f) : 0x0p+0f;
+        }
+        for (int u = 0; u < 16; u++)
+            cnt += (int)(tm >> u & 1u);
     }
     return cnt;
 }
@@ -599,38 +526,37 @@ static int demo_l2(const float *x, float *h, uint16_t *hl, unsigned char *mk)
 }
 
 /* layer 3 logits: output 4 of 4 units, 16 inputs, identity */
-static const float demo_l3_W[4][16] = {
-    {
-        0x1.d9fb52p-2f, -0x1.a82b68p-5f, 0x1.d1a8aap-2f, -0x1.083ad4p-3f, 0x1.20f07ap-3f, -0x1.5b83c2p-5f,
-        -0x1.ebfb9ep-3f, 0x1.56337ep-2f, -0x1.c33cf6p-3f, -0x1.249636p-1f, -0x1.e73098p-4f, -0x1.aa495p-3f,
-        -0x1.67c1fcp-5f, -0x1.29d184p-3f, 0x1.05335p-1f, 0x1.45e2fp-4f
-    },
-    {
-        0x1.830bc2p-3f, 0x1.7c5b74p-5f, -0x1.1f088cp-2f, 0x1.283becp-2f, 0x1.cc9c76p-10f, 0x1.01fcc4p-1f,
-        -0x1.2e0746p-3f, -0x1.82d5eap-2f, 0x1.541a4p-2f, -0x1.4462aap-3f, 0x1.415f34p-3f, -0x1.6fcadep-4f,
-        0x1.567082p-11f, -0x1.093282p-2f, 0x1.4da19ep-1f, 0x1.5c6422p-3f
-    },
-    {
-        0x1.d7aa1cp-4f, 0x1.f6c186p-7f, -0x1.746d4ep-3f, 0x1.1c97bep-2f, 0x1.da9084p-2f, 0x1.778c54p-2f,
-        0x1.80711ep-7f, -0x1.190a4cp-2f, 0x1.ef5c82p-4f, 0x1.426d78p-2f, 0x1.1f8206p-3f, 0x1.d86b7ap-12f,
-        -0x1.f0503ap-2f, 0x1.eddda2p-4f, 0x1.e1dabp-5f, -0x1.089dc4p-1f
-    },
-    {
-        -0x1.c47974p-3f, -0x1.62efd6p-2f, -0x1.3d42ccp-2f, 0x1.812648p-6f, 0x1.c443a6p-3f, 0x1.c20f72p-4f,
-        -0x1.3613bp-3f, -0x1.4d5ec6p-4f, 0x1.ea9a14p-3f, 0x1.9d0ac6p-3f, -0x1.9cc9c8p-4f, -0x1.d1a5cep-3f,
-        0x1.b7acdep-3f, 0x1.0fa892p-3f, 0x1.a9c2dcp-2f, 0x1.63256p-2f
-    }
+static const float demo_l3_WT[64] = {
+    0x1.d9fb52p-2f, 0x1.830bc2p-3f, 0x1.d7aa1cp-4f, -0x1.c47974p-3f, -0x1.a82b68p-5f, 0x1.7c5b74p-5f,
+    0x1.f6c186p-7f, -0x1.62efd6p-2f, 0x1.d1a8aap-2f, -0x1.1f088cp-2f, -0x1.746d4ep-3f, -0x1.3d42ccp-2f,
+    -0x1.083ad4p-3f, 0x1.283becp-2f, 0x1.1c97bep-2f, 0x1.812648p-6f, 0x1.20f07ap-3f, 0x1.cc9c76p-10f,
+    0x1.da9084p-2f, 0x1.c443a6p-3f, -0x1.5b83c2p-5f, 0x1.01fcc4p-1f, 0x1.778c54p-2f, 0x1.c20f72p-4f,
+    -0x1.ebfb9ep-3f, -0x1.2e0746p-3f, 0x1.80711ep-7f, -0x1.3613bp-3f, 0x1.56337ep-2f, -0x1.82d5eap-2f,
+    -0x1.190a4cp-2f, -0x1.4d5ec6p-4f, -0x1.c33cf6p-3f, 0x1.541a4p-2f, 0x1.ef5c82p-4f, 0x1.ea9a14p-3f,
+    -0x1.249636p-1f, -0x1.4462aap-3f, 0x1.426d78p-2f, 0x1.9d0ac6p-3f, -0x1.e73098p-4f, 0x1.415f34p-3f,
+    0x1.1f8206p-3f, -0x1.9cc9c8p-4f, -0x1.aa495p-3f, -0x1.6fcadep-4f, 0x1.d86b7ap-12f, -0x1.d1a5cep-3f,
+    -0x1.67c1fcp-5f, 0x1.567082p-11f, -0x1.f0503ap-2f, 0x1.b7acdep-3f, -0x1.29d184p-3f, -0x1.093282p-2f,
+    0x1.eddda2p-4f, 0x1.0fa892p-3f, 0x1.05335p-1f, 0x1.4da19ep-1f, 0x1.e1dabp-5f, 0x1.a9c2dcp-2f,
+    0x1.45e2fp-4f, 0x1.5c6422p-3f, -0x1.089dc4p-1f, 0x1.63256p-2f
 };
 static const float demo_l3_b[4] = {
     0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f
 };
 static int demo_l3(const float *x, const uint16_t *xl, int xn, float *out)
 {
-    for (int j = 0; j < 4; j++) {
-        float a = 0.0f;
-        for (int k = 0; k < xn; k++) { int i = xl[k]; a += demo_l3_W[j][i] * x[i]; }
-        a += demo_l3_b[j];
-        out[j] = a;
+    {
+        const int j0 = 0;
+        float acc[4];
+        for (int u = 0; u < 4; u++) acc[u] = demo_l3_b[j0 + u];
+        for (int k = 0; k < xn; k++) {
+            int i = xl[k];
+            const float xi = x[i], *wi = demo_l3_WT + (long)j0 * 16 + i * 4;
+            for (int u = 0; u < 4; u++) acc[u] += xi * wi[u];
+        }
+        for (int u = 0; u < 4; u++) {
+            float a = acc[u];
+            out[j0 + u] = a;
+        }
     }
     float mx = out[0], sum = 0.0f;
     for (int j = 1; j < 4; j++) if (out[j] > mx) mx = out[j];

@@ -1,0 +1,127 @@
+/* emit_tile: a dense layer laid out in tiles (ir_layer.tile = T units).
+ * Weights are input-major inside each tile: tile t (units j0 = t*T ..
+ * j0+w) stores W[j0+u][i] at WT[j0*n_in + i*w + u], so every input read is
+ * one contiguous multiply-add over the tile's w accumulators, which
+ * compilers vectorise. A gated layer first decides its tile's units into a
+ * bit mask; an all-closed tile costs that one branch. The input list (open
+ * units of the previous layer) is walked once per open tile. The last tile
+ * may be narrower (w = n_out mod T). */
+#include "emit_int.h"
+
+static int dyn_gate(const ir_layer *l)
+{
+    return l->kind == OP_DENSE && (l->gate.kind == GATE_LINEAR || l->gate.kind == GATE_LOWRANK);
+}
+
+static int permuted(const ir_layer *l)
+{
+    for (int j = 0; j < l->n_out; j++)
+        if (l->unit_index[j] != j) return 1;
+    return 0;
+}
+
+void em_tile_data(em *e, int li)
+{
+    const ir_layer *l = &e->p->layers[li];
+    int n = l->n_out, m = l->n_in, T = l->tile;
+    if (em_vec_used(&e->v[li]) && m > 0) {
+        float *wt = ar_array(&e->a, (size_t)n * (size_t)m, sizeof *wt);
+        for (int j0 = 0; j0 < n; j0 += T) {
+            int w = n - j0 < T ? n - j0 : T;
+            for (int i = 0; i < m; i++)
+                for (int u = 0; u < w; u++)
+                    wt[(long)j0 * m + (long)i * w + u] = l->W[(long)(j0 + u) * m + i];
+        }
+        em_farray(e, em_name(e, li, "WT"), wt, n * m, 0);
+    }
+    if (l->b) em_farray(e, em_name(e, li, "b"), l->b, n, 0);
+    if (dyn_gate(l) && permuted(l)) em_iarray(e, em_name(e, li, "unit"), l->unit_index, n, l->n_out_model);
+}
+
+/* acc[u] += x[i] * w[i*W + u] over the inputs the layer's input list names. */
+static void inputs_loop(em *e, int li, int w)
+{
+    const em_vec *v = &e->v[li];
+    const char *ind = "        ";
+    if (!em_vec_used(v)) return;
+    const char *wt = em_name(e, li, "WT");
+    const char *body = ar_printf(&e->a,
+                                 "%s    const float xi = x[i], *wi = %s + (long)j0 * %d + i * %d;\n"
+                                 "%s    for (int u = 0; u < %d; u++) acc[u] += xi * wi[u];\n",
+                                 ind, wt, e->p->layers[li].n_in, w, ind, w);
+    if (v->list == LIST_ALL)
+        em_printf(e, "%sfor (int i = 0; i < %d; i++) {\n", ind, v->n);
+    else if (v->list == LIST_STATIC)
+        em_printf(e, "%sfor (int k = 0; k < %d; k++) {\n%s    int i = %s[k];\n", ind, v->n_list, ind,
+                  em_list_name(e, li));
+    else
+        em_printf(e, "%sfor (int k = 0; k < xn; k++) {\n%s    int i = xl[k];\n", ind, ind);
+    em_printf(e, "%s%s}\n", body, ind);
+}
+
+/* One tile of width w starting at unit j0 (a variable in scope). */
+static void tile_body(em *e, int li, int w, const char *cond, const char *dst, int list, int in_loop)
+{
+    const ir_layer *l = &e->p->layers[li];
+    int gated = cond != NULL;
+    const char *ind = "        ";
+    if (gated) {
+        em_printf(e, "%suint32_t tm = 0;\n", ind);
+        em_printf(e, "%sfor (int u = 0; u < %d; u++) {\n%s    int j = j0 + u;\n", ind, w, ind);
+        em_printf(e, "%s    tm |= (uint32_t)(%s) << u;\n%s}\n", ind, cond, ind);
+        if (permuted(l))
+            em_printf(e, "%sif (mk) for (int u = 0; u < %d; u++) mk[%s[j0 + u]] = (unsigned char)(tm >> u & 1u);\n",
+                      ind, w, em_name(e, li, "unit"));
+        else
+            em_printf(e, "%sif (mk) for (int u = 0; u < %d; u++) mk[j0 + u] = (unsigned char)(tm >> u & 1u);\n",
+                      ind, w);
+        em_printf(e, "%sif (!tm) {\n", ind);
+        em_printf(e, "%s    for (int u = 0; u < %d; u++) %s[j0 + u] = %s;\n", ind, w, dst,
+                  em_fstr(e, l->closed_value));
+        em_printf(e, "%s    %s\n%s}\n", ind, in_loop ? "continue;" : "return cnt;", ind);
+    }
+    em_printf(e, "%sfloat acc[%d];\n", ind, w);
+    if (l->b)
+        em_printf(e, "%sfor (int u = 0; u < %d; u++) acc[u] = %s[j0 + u];\n", ind, w, em_name(e, li, "b"));
+    else
+        em_printf(e, "%sfor (int u = 0; u < %d; u++) acc[u] = 0.0f;\n", ind, w);
+    inputs_loop(e, li, w);
+    em_printf(e, "%sfor (int u = 0; u < %d; u++) {\n%s    float a = acc[u];\n", ind, w, ind);
+    if (gated) {
+        em_printf(e, "%s    %s[j0 + u] = tm >> u & 1u ? ", ind, dst);
+        em_act(e, l->act, "a");
+        em_printf(e, " : %s;\n", em_fstr(e, l->closed_value));
+    } else {
+        em_printf(e, "%s    %s[j0 + u] = ", ind, dst);
+        em_act(e, l->act, "a");
+        em_printf(e, ";\n");
+    }
+    em_printf(e, "%s}\n", ind);
+    if (gated) {
+        em_printf(e, "%sfor (int u = 0; u < %d; u++)\n", ind, w);
+        if (list)
+            em_printf(e, "%s    if (tm >> u & 1u) hl[cnt++] = (%s)(j0 + u);\n", ind,
+                      em_idx_type(e->list_n[e->v[li + 1].slot]));
+        else
+            em_printf(e, "%s    cnt += (int)(tm >> u & 1u);\n", ind);
+    }
+}
+
+/* The layer's rows in tiles. cond: the open condition on j (gated), or NULL. */
+void em_tile_rows(em *e, int li, const char *cond, const char *dst, int list)
+{
+    const ir_layer *l = &e->p->layers[li];
+    int T = l->tile, n = l->n_out, full = n / T, tail = n % T;
+    if (cond) em_printf(e, "    int cnt = 0;\n");
+    if (full > 0) {
+        em_printf(e, "    for (int ti = 0; ti < %d; ti++) {\n        const int j0 = ti * %d;\n", full, T);
+        tile_body(e, li, T, cond, dst, list, 1);
+        em_printf(e, "    }\n");
+    }
+    if (tail > 0) {
+        em_printf(e, "    {\n        const int j0 = %d;\n", full * T);
+        tile_body(e, li, tail, cond, dst, list, 0);
+        em_printf(e, "    }\n");
+    }
+    if (cond) em_printf(e, "    return cnt;\n");
+}
