@@ -72,8 +72,31 @@ void em_dot(em *e, const char *ind, const char *row, const char *x, int vi, int 
     const em_vec *v = vi >= 0 ? &e->v[vi] : NULL;
     if (!v || v->list == LIST_ALL) {
         if (v) n = v->n;
-        if (n > 0)
-            em_printf(e, "%sfor (int i = 0; i < %d; i++) a += %s[i] * %s[i];\n", ind, n, row, x);
+        /* Fixed-order lane partial sums, vectorisable without -ffast-math;
+         * four sets of lanes keep four chains of adds in flight. One
+         * statement per loop so compilers turn each into whole vectors. */
+        int vw = e->p->vw > 1 ? e->p->vw : 0, sets = n >= 8 * vw ? 4 : 1;
+        int step = vw * sets, nv = vw ? n / step * step : 0;
+        if (nv < 2 * vw) nv = 0;
+        if (nv > 0) {
+            em_printf(e, "%s{\n", ind);
+            for (int q = 0; q < sets; q++) em_printf(e, "%s    float ps%d[%d] = {0.0f};\n", ind, q, vw);
+            em_printf(e, "%s    for (int i = 0; i < %d; i += %d) {\n", ind, nv, step);
+            for (int q = 0; q < sets; q++)
+                em_printf(e, "%s        for (int l = 0; l < %d; l++) ps%d[l] += %s[i + %d + l] * %s[i + %d + l];\n",
+                          ind, vw, q, row, q * vw, x, q * vw);
+            em_printf(e, "%s    }\n", ind);
+            for (int q = 1; q < sets; q++)
+                em_printf(e, "%s    for (int l = 0; l < %d; l++) ps0[l] += ps%d[l];\n", ind, vw, q);
+            if (n / vw * vw > nv) /* whole vectors left after the sets */
+                em_printf(e, "%s    for (int i = %d; i < %d; i += %d)\n"
+                             "%s        for (int l = 0; l < %d; l++) ps0[l] += %s[i + l] * %s[i + l];\n",
+                          ind, nv, n / vw * vw, vw, ind, vw, row, x);
+            em_printf(e, "%s    for (int l = 0; l < %d; l++) a += ps0[l];\n%s}\n", ind, vw, ind);
+        }
+        if (nv > 0) nv = n / vw * vw;
+        if (n > nv)
+            em_printf(e, "%sfor (int i = %d; i < %d; i++) a += %s[i] * %s[i];\n", ind, nv, n, row, x);
         return;
     }
     if (v->list == LIST_STATIC) {

@@ -107,8 +107,8 @@ void ir_pass_dense(ir_program *p);
 /* Reorders layer li's units: new unit j is old unit perm[j]. Rows, biases,
  * gate rows, unit_index (masks stay reported in model order) and the next
  * layer's columns move together. Returns 0, or -1 when the layer cannot be
- * permuted (see ir_permutable). */
-int ir_permute_layer(ir_program *p, int li, const int *perm);
+ * permuted (see ir_permutable) or perm is not a permutation. */
+int ir_permute_layer(arena *a, ir_program *p, int li, const int *perm);
 int ir_permutable(const ir_program *p, int li);
 void ir_pass_permute(arena *a, ir_program *p, const ir_calib *c, int tile);
 /* calib may be NULL: the layout is then chosen from the shapes alone. */
@@ -119,5 +119,9 @@ const ir_target *ir_target_default(void);
 /* Static and threshold passes, then tiling for the default target: what
  * every consumer of the IR wants unless it chooses a target itself. */
 ir_program *ir_lower(arena *a, const mdl_model *m);
+/* The same for target t; c (may be NULL) drives permutation and layout;
+ * dense drops every dynamic gate (the baseline). */
+ir_program *ir_lower_for(arena *a, const mdl_model *m, const ir_target *t, const ir_calib *c,
+                         int dense);
 
 #endif

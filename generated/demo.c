@@ -233,10 +233,15 @@ static int demo_l0(const float *x, float *h, unsigned char *mk)
         }
         float acc[16];
         for (int u = 0; u < 16; u++) acc[u] = demo_l0_b[j0 + u];
-        for (int i = 0; i < 8; i++) {
-            const float xi = x[i], *wi = demo_l0_WT + (long)j0 * 8 + i * 16;
-            for (int u = 0; u < 16; u++) acc[u] += xi * wi[u];
+        float acc1[16] = {0.0f};
+        int k = 0;
+        for (; k < 8; k += 2) {
+            const float x0 = x[k + 0], *w0 = demo_l0_WT + (long)j0 * 8 + (long)(k + 0) * 16;
+            const float x1 = x[k + 1], *w1 = demo_l0_WT + (long)j0 * 8 + (long)(k + 1) * 16;
+            for (int u = 0; u < 16; u++) acc[u] += x0 * w0[u];
+            for (int u = 0; u < 16; u++) acc1[u] += x1 * w1[u];
         }
+        for (int u = 0; u < 16; u++) acc[u] += acc1[u];
         for (int u = 0; u < 16; u++) {
             float a = acc[u];
             h[j0 + u] = tm >> u & 1u ? (a > 0.0f ? a : 0.0f) : 0x0p+0f;
@@ -497,14 +502,26 @@ static int demo_l2(const float *x, float *h, uint16_t *hl, unsigned char *mk)
 {
     for (int j = 0; j < 16; j++) {
         float a = 0.0f;
-        for (int i = 0; i < 32; i++) a += demo_l2_W[j][i] * x[i];
+        {
+            float ps0[8] = {0.0f};
+            for (int i = 0; i < 32; i += 8) {
+                for (int l = 0; l < 8; l++) ps0[l] += demo_l2_W[j][i + 0 + l] * x[i + 0 + l];
+            }
+            for (int l = 0; l < 8; l++) a += ps0[l];
+        }
         a += demo_l2_b[j];
         h[j] = 0.5f * a * (1.0f + erff(a * 0.70710678f));
     }
     float z[16];
     for (int j = 0; j < 16; j++) {
         float a = 0.0f;
-        for (int i = 0; i < 16; i++) a += demo_l2_G[j][i] * h[i];
+        {
+            float ps0[8] = {0.0f};
+            for (int i = 0; i < 16; i += 8) {
+                for (int l = 0; l < 8; l++) ps0[l] += demo_l2_G[j][i + 0 + l] * h[i + 0 + l];
+            }
+            for (int l = 0; l < 8; l++) a += ps0[l];
+        }
         a += demo_l2_c[j];
         z[j] = a;
     }
@@ -548,11 +565,27 @@ static int demo_l3(const float *x, const uint16_t *xl, int xn, float *out)
         const int j0 = 0;
         float acc[4];
         for (int u = 0; u < 4; u++) acc[u] = demo_l3_b[j0 + u];
-        for (int k = 0; k < xn; k++) {
-            int i = xl[k];
-            const float xi = x[i], *wi = demo_l3_WT + (long)j0 * 16 + i * 4;
-            for (int u = 0; u < 4; u++) acc[u] += xi * wi[u];
+        float acc1[4] = {0.0f};
+        float acc2[4] = {0.0f};
+        float acc3[4] = {0.0f};
+        int k = 0;
+        for (; k + 3 < xn; k += 4) {
+            const float x0 = x[xl[k + 0]], *w0 = demo_l3_WT + (long)j0 * 16 + (long)(xl[k + 0]) * 4;
+            const float x1 = x[xl[k + 1]], *w1 = demo_l3_WT + (long)j0 * 16 + (long)(xl[k + 1]) * 4;
+            const float x2 = x[xl[k + 2]], *w2 = demo_l3_WT + (long)j0 * 16 + (long)(xl[k + 2]) * 4;
+            const float x3 = x[xl[k + 3]], *w3 = demo_l3_WT + (long)j0 * 16 + (long)(xl[k + 3]) * 4;
+            for (int u = 0; u < 4; u++) acc[u] += x0 * w0[u];
+            for (int u = 0; u < 4; u++) acc1[u] += x1 * w1[u];
+            for (int u = 0; u < 4; u++) acc2[u] += x2 * w2[u];
+            for (int u = 0; u < 4; u++) acc3[u] += x3 * w3[u];
         }
+        for (; k < xn; k++) {
+            const float x0 = x[xl[k + 0]], *w0 = demo_l3_WT + (long)j0 * 16 + (long)(xl[k + 0]) * 4;
+            for (int u = 0; u < 4; u++) acc[u] += x0 * w0[u];
+        }
+        for (int u = 0; u < 4; u++) acc[u] += acc1[u];
+        for (int u = 0; u < 4; u++) acc[u] += acc2[u];
+        for (int u = 0; u < 4; u++) acc[u] += acc3[u];
         for (int u = 0; u < 4; u++) {
             float a = acc[u];
             out[j0 + u] = a;
