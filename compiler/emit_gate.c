@@ -45,6 +45,16 @@ int em_gate_reads_x(em *e, int li)
     return s.norm || cols_used(e, &s);
 }
 
+/* m [rows][cols] as [cols][rows]: gate logits are computed input-major,
+ * z[0..n) += v * MT[i][0..n), one vectorisable loop per listed input. */
+static float *transpose(em *e, const float *m, int rows, int cols)
+{
+    float *t = ar_array(&e->a, (size_t)rows * (size_t)cols + 1, sizeof *t);
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++) t[(long)c * rows + r] = m[(long)r * cols + c];
+    return t;
+}
+
 void em_gate_data(em *e, int li)
 {
     const ir_gate *g = &e->p->layers[li].gate;
@@ -53,11 +63,11 @@ void em_gate_data(em *e, int li)
     if (s.norm && g->norm.bias) em_farray(e, em_name(e, li, "gnb"), g->norm.bias, s.n, 0);
     int used = cols_used(e, &s);
     if (g->kind == GATE_LINEAR) {
-        if (used) em_farray(e, em_name(e, li, "G"), g->G, g->n, s.n);
+        if (used && g->n > 0) em_farray(e, em_name(e, li, "GT"), transpose(e, g->G, g->n, s.n), s.n, g->n);
     } else {
         if (used) em_farray(e, em_name(e, li, "A"), g->A, g->rank, s.n);
         if (g->a_bias) em_farray(e, em_name(e, li, "ab"), g->a_bias, g->rank, 0);
-        em_farray(e, em_name(e, li, "B"), g->B, g->n, g->rank);
+        if (g->n > 0) em_farray(e, em_name(e, li, "BT"), transpose(e, g->B, g->n, g->rank), g->rank, g->n);
     }
     if (g->c) em_farray(e, em_name(e, li, "c"), g->c, g->n, 0);
 }
@@ -78,7 +88,6 @@ void em_gate_logits(em *e, int li)
                   g->src == GSRC_SELF ? "h" : "x", s.n, em_fstr(e, (float)g->norm.eps),
                   opt(e, li, "gnw", g->norm.weight), opt(e, li, "gnb", g->norm.bias));
     }
-    const char *row = ar_printf(&e->a, "%s[j]", em_name(e, li, "G"));
     if (g->kind == GATE_LOWRANK) {
         em_printf(e, "    float t[%d];\n", g->rank);
         em_printf(e, "    for (int r = 0; r < %d; r++) {\n        float a = 0.0f;\n", g->rank);
@@ -88,14 +97,26 @@ void em_gate_logits(em *e, int li)
         em_act(e, g->hidden_act, "a");
         em_printf(e, ";\n    }\n");
     }
-    em_printf(e, "    for (int j = 0; j < %d; j++) {\n        float a = 0.0f;\n", g->n);
-    if (g->kind == GATE_LOWRANK)
-        em_printf(e, "        for (int r = 0; r < %d; r++) a += %s[j][r] * t[r];\n", g->rank,
-                  em_name(e, li, "B"));
+    if (g->c) em_printf(e, "    for (int j = 0; j < %d; j++) z[j] = %s[j];\n", g->n, em_name(e, li, "c"));
+    else em_printf(e, "    for (int j = 0; j < %d; j++) z[j] = 0.0f;\n", g->n);
+    if (g->kind == GATE_LOWRANK) {
+        em_printf(e, "    for (int r = 0; r < %d; r++) {\n        const float v = t[r];\n", g->rank);
+        em_printf(e, "        for (int j = 0; j < %d; j++) z[j] += v * %s[r][j];\n    }\n", g->n,
+                  em_name(e, li, "BT"));
+        return;
+    }
+    if (!cols_used(e, &s)) return;
+    const em_vec *v = s.vi >= 0 ? &e->v[s.vi] : NULL;
+    const char *gt = em_name(e, li, "GT");
+    if (!v || v->list == LIST_ALL)
+        em_printf(e, "    for (int i = 0; i < %d; i++) {\n", s.n);
+    else if (v->list == LIST_STATIC)
+        em_printf(e, "    for (int k = 0; k < %d; k++) {\n        const int i = %s[k];\n", v->n_list,
+                  em_list_name(e, s.vi));
     else
-        em_dot(e, "        ", row, s.x, s.vi, s.n);
-    if (g->c) em_printf(e, "        a += %s[j];\n", em_name(e, li, "c"));
-    em_printf(e, "        z[j] = a;\n    }\n");
+        em_printf(e, "    for (int k = 0; k < xn; k++) {\n        const int i = xl[k];\n");
+    em_printf(e, "        const float v = %s[i];\n", s.x);
+    em_printf(e, "        for (int j = 0; j < %d; j++) z[j] += v * %s[i][j];\n    }\n", g->n, gt);
 }
 
 const char *em_gate_decide(em *e, int li)

@@ -69,9 +69,14 @@ void em_layer_call(em *e, int li);
 const char *em_buf(const em_vec *v, int list); /* "va", "lb", ... */
 
 /* emit_tile.c: a layer in tiles of units, weights input-major per tile */
+int em_permuted(const ir_layer *l);            /* units not in model order */
+const char *em_unit(em *e, int li, const char *j); /* model index of unit j */
 void em_tile_data(em *e, int li);
 /* dst[j] for every unit; cond: the open condition on j, or NULL (ungated).
  * Gated: fills mk and, when list, hl; returns the open count. */
 void em_tile_rows(em *e, int li, const char *cond, const char *dst, int list);
+
+/* emit_rows.c: a gated layer row-wise, open rows four at a time */
+void em_rows_gated(em *e, int li, const char *cond, int list);
 
 #endif

@@ -111,6 +111,8 @@ static void data(em *e, int li, const rows *r)
         em_farray(e, em_name(e, li, "cv"), r->cval, r->n_const, 0);
     }
     if (dyn_gate(l)) em_gate_data(e, li);
+    if (dyn_gate(l) && em_permuted(l))
+        em_iarray(e, em_name(e, li, "unit"), l->unit_index, l->n_out, l->n_out_model);
     if (!dyn_gate(l) && fixed_mask_partial(l)) {
         int *open = ar_array(&e->a, (size_t)l->n_out_model, sizeof *open);
         for (int k = 0; k < l->n_out; k++)
@@ -215,7 +217,8 @@ static void body_dense(em *e, int li, const rows *r)
     if (dyn_gate(l)) {
         if (l->gate.src == GSRC_SELF) rows_loop(e, li, r, "h");
         em_gate_logits(e, li);
-        gated_rows(e, li, em_gate_decide(e, li), list);
+        if (l->gate.src == GSRC_SELF) gated_rows(e, li, em_gate_decide(e, li), list);
+        else em_rows_gated(e, li, em_gate_decide(e, li), list);
         return;
     }
     rows_loop(e, li, r, "h");

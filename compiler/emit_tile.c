@@ -8,16 +8,17 @@
  * may be narrower (w = n_out mod T). */
 #include "emit_int.h"
 
-static int dyn_gate(const ir_layer *l)
-{
-    return l->kind == OP_DENSE && (l->gate.kind == GATE_LINEAR || l->gate.kind == GATE_LOWRANK);
-}
-
-static int permuted(const ir_layer *l)
+int em_permuted(const ir_layer *l)
 {
     for (int j = 0; j < l->n_out; j++)
         if (l->unit_index[j] != j) return 1;
     return 0;
+}
+
+const char *em_unit(em *e, int li, const char *j)
+{
+    const ir_layer *l = &e->p->layers[li];
+    return em_permuted(l) ? ar_printf(&e->a, "%s[%s]", em_name(e, li, "unit"), j) : j;
 }
 
 void em_tile_data(em *e, int li)
@@ -35,7 +36,6 @@ void em_tile_data(em *e, int li)
         em_farray(e, em_name(e, li, "WT"), wt, n * m, 0);
     }
     if (l->b) em_farray(e, em_name(e, li, "b"), l->b, n, 0);
-    if (dyn_gate(l) && permuted(l)) em_iarray(e, em_name(e, li, "unit"), l->unit_index, n, l->n_out_model);
 }
 
 /* Independent accumulator sets: each input's multiply-add waits on the
@@ -100,12 +100,8 @@ static void tile_body(em *e, int li, int w, const char *cond, const char *dst, i
         em_printf(e, "%suint32_t tm = 0;\n", ind);
         em_printf(e, "%sfor (int u = 0; u < %d; u++) {\n%s    int j = j0 + u;\n", ind, w, ind);
         em_printf(e, "%s    tm |= (uint32_t)(%s) << u;\n%s}\n", ind, cond, ind);
-        if (permuted(l))
-            em_printf(e, "%sif (mk) for (int u = 0; u < %d; u++) mk[%s[j0 + u]] = (unsigned char)(tm >> u & 1u);\n",
-                      ind, w, em_name(e, li, "unit"));
-        else
-            em_printf(e, "%sif (mk) for (int u = 0; u < %d; u++) mk[j0 + u] = (unsigned char)(tm >> u & 1u);\n",
-                      ind, w);
+        em_printf(e, "%sif (mk) for (int u = 0; u < %d; u++) mk[%s] = (unsigned char)(tm >> u & 1u);\n",
+                  ind, w, em_unit(e, li, "j0 + u"));
         em_printf(e, "%sif (!tm) {\n", ind);
         em_printf(e, "%s    for (int u = 0; u < %d; u++) %s[j0 + u] = %s;\n", ind, w, dst,
                   em_fstr(e, l->closed_value));
