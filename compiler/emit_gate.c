@@ -77,6 +77,42 @@ static const char *opt(em *e, int li, const char *what, const void *present)
     return present ? em_name(e, li, what) : "(const float *)0";
 }
 
+/* z = B t + c in chunks of units whose sums stay in registers: two sets
+ * of accumulators over alternate r, so two chains of adds per vector. */
+static void lowrank_chunk(em *e, int li, const char *j0, int w)
+{
+    const ir_gate *g = &e->p->layers[li].gate;
+    const char *bt = em_name(e, li, "BT");
+    int two = g->rank >= 2;
+    if (g->c) em_printf(e, "        float za[%d];\n        for (int u = 0; u < %d; u++) za[u] = %s[%s + u];\n", w, w, em_name(e, li, "c"), j0);
+    else em_printf(e, "        float za[%d] = {0.0f};\n", w);
+    if (two) em_printf(e, "        float zb[%d] = {0.0f};\n", w);
+    em_printf(e, "        for (int r = 0; r < %d; r += %d) {\n", two ? g->rank / 2 * 2 : g->rank, two ? 2 : 1);
+    em_printf(e, "            const float v0 = t[r]%s;\n", two ? ", v1 = t[r + 1]" : "");
+    em_printf(e, "            for (int u = 0; u < %d; u++) za[u] += v0 * %s[r][%s + u];\n", w, bt, j0);
+    if (two) em_printf(e, "            for (int u = 0; u < %d; u++) zb[u] += v1 * %s[r + 1][%s + u];\n", w, bt, j0);
+    em_printf(e, "        }\n");
+    if (two && g->rank % 2)
+        em_printf(e, "        for (int u = 0; u < %d; u++) za[u] += t[%d] * %s[%d][%s + u];\n", w, g->rank - 1, bt, g->rank - 1, j0);
+    em_printf(e, "        for (int u = 0; u < %d; u++) z[%s + u] = za[u]%s;\n", w, j0, two ? " + zb[u]" : "");
+}
+
+static void lowrank_z(em *e, int li)
+{
+    const ir_gate *g = &e->p->layers[li].gate;
+    int vw = e->p->vw > 1 ? e->p->vw : 4, c = 2 * vw, full = g->n / c * c;
+    if (full > 0) {
+        em_printf(e, "    for (int j0 = 0; j0 < %d; j0 += %d) {\n", full, c);
+        lowrank_chunk(e, li, "j0", c);
+        em_printf(e, "    }\n");
+    }
+    if (g->n > full) {
+        em_printf(e, "    {\n");
+        lowrank_chunk(e, li, ar_printf(&e->a, "%d", full), g->n - full);
+        em_printf(e, "    }\n");
+    }
+}
+
 void em_gate_logits(em *e, int li)
 {
     const ir_gate *g = &e->p->layers[li].gate;
@@ -97,14 +133,12 @@ void em_gate_logits(em *e, int li)
         em_act(e, g->hidden_act, "a");
         em_printf(e, ";\n    }\n");
     }
-    if (g->c) em_printf(e, "    for (int j = 0; j < %d; j++) z[j] = %s[j];\n", g->n, em_name(e, li, "c"));
-    else em_printf(e, "    for (int j = 0; j < %d; j++) z[j] = 0.0f;\n", g->n);
     if (g->kind == GATE_LOWRANK) {
-        em_printf(e, "    for (int r = 0; r < %d; r++) {\n        const float v = t[r];\n", g->rank);
-        em_printf(e, "        for (int j = 0; j < %d; j++) z[j] += v * %s[r][j];\n    }\n", g->n,
-                  em_name(e, li, "BT"));
+        lowrank_z(e, li);
         return;
     }
+    if (g->c) em_printf(e, "    for (int j = 0; j < %d; j++) z[j] = %s[j];\n", g->n, em_name(e, li, "c"));
+    else em_printf(e, "    for (int j = 0; j < %d; j++) z[j] = 0.0f;\n", g->n);
     if (!cols_used(e, &s)) return;
     const em_vec *v = s.vi >= 0 ? &e->v[s.vi] : NULL;
     const char *gt = em_name(e, li, "GT");

@@ -207,10 +207,16 @@ static int demo_l0(const float *x, float *h, unsigned char *mk)
         for (int i = 0; i < 8; i++) a += demo_l0_A[r][i] * s[i];
         t[r] = 0.5f * a * (1.0f + erff(a * 0.70710678f));
     }
-    for (int j = 0; j < 32; j++) z[j] = demo_l0_c[j];
-    for (int r = 0; r < 4; r++) {
-        const float v = t[r];
-        for (int j = 0; j < 32; j++) z[j] += v * demo_l0_BT[r][j];
+    for (int j0 = 0; j0 < 32; j0 += 16) {
+        float za[16];
+        for (int u = 0; u < 16; u++) za[u] = demo_l0_c[j0 + u];
+        float zb[16] = {0.0f};
+        for (int r = 0; r < 4; r += 2) {
+            const float v0 = t[r], v1 = t[r + 1];
+            for (int u = 0; u < 16; u++) za[u] += v0 * demo_l0_BT[r][j0 + u];
+            for (int u = 0; u < 16; u++) zb[u] += v1 * demo_l0_BT[r + 1][j0 + u];
+        }
+        for (int u = 0; u < 16; u++) z[j0 + u] = za[u] + zb[u];
     }
     unsigned char m[32];
     float q[32];
