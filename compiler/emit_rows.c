@@ -75,9 +75,12 @@ void em_rows_gated(em *e, int li, const char *cond, int list)
     em_printf(e, "        int o = %s;\n        if (mk) mk[%s] = (unsigned char)o;\n", cond, em_unit(e, li, "j"));
     em_printf(e, "        h[j] = %s;\n        if (o) ol[cnt++] = (%s)j;\n    }\n", em_fstr(e, l->closed_value), ty);
     em_printf(e, "    int oq = 0;\n");
-    em_printf(e, "    for (; oq + %d <= cnt; oq += %d) {\n", GROUP, GROUP);
-    group(e, li, GROUP);
-    em_printf(e, "    }\n    for (; oq < cnt; oq++) {\n");
+    if (n >= GROUP) { /* else no group can fill (and no dead code indexes past ol) */
+        em_printf(e, "    for (; oq + %d <= cnt; oq += %d) {\n", GROUP, GROUP);
+        group(e, li, GROUP);
+        em_printf(e, "    }\n");
+    }
+    em_printf(e, "    for (; oq < cnt; oq++) {\n");
     group(e, li, 1);
     em_printf(e, "    }\n    return cnt;\n");
 }
