@@ -1,12 +1,20 @@
 /* emit_gate: a dynamic gate's weights, the code that computes its logits
  * z[0..n) and the decision. The decision needs no expf: a threshold is one
  * float compare against the folded zthr; top-k and min_keep use the
- * PFX_topk helper (emit.c). */
+ * PFX_topk helper (emit.c).
+ *
+ * G and A are stored input-major (GT, AT) so each open element of the
+ * source is one vectorisable multiply-add over the gate's rows, and closed
+ * elements (zeros) cost nothing. A gate norm needs no normalised vector:
+ * ir_pass_gate_norm folded its affine into G or A, and
+ *     M n = (M s - mean * rowsum(M)) / std
+ * where mean and variance count the unlisted elements as the zeros they
+ * are. */
 #include <string.h>
 #include "emit_int.h"
 
 /* The vector the gate reads: the layer input x (list v[li]) or its own
- * output h (every element); "s" when a norm normalises it first. */
+ * output h (every element). */
 typedef struct gsrc {
     const char *x;
     int vi;  /* list of v[vi], or -1: all of n */
@@ -16,22 +24,16 @@ typedef struct gsrc {
 
 static gsrc source(em *e, int li)
 {
-    const ir_layer *l = &e->p->layers[li];
-    const ir_gate *g = &l->gate;
+    const ir_gate *g = &e->p->layers[li].gate;
     gsrc s;
     s.norm = g->has_norm && g->n_src > 0;
     s.n = g->n_src;
-    if (g->src == GSRC_SELF) {
-        s.x = s.norm ? "s" : "h";
-        s.vi = -1;
-    } else {
-        s.x = s.norm ? "s" : "x";
-        s.vi = s.norm ? -1 : li;
-    }
+    s.x = g->src == GSRC_SELF ? "h" : "x";
+    s.vi = g->src == GSRC_SELF ? -1 : li;
     return s;
 }
 
-/* Whether G or A has a column the logits loop reads (else it is not emitted). */
+/* Whether the source has an element the logits read (else G or A is not emitted). */
 static int cols_used(em *e, const gsrc *s)
 {
     return s->vi >= 0 ? em_vec_used(&e->v[s->vi]) : s->n > 0;
@@ -42,7 +44,7 @@ int em_gate_reads_x(em *e, int li)
     const ir_gate *g = &e->p->layers[li].gate;
     if (g->src != GSRC_INPUT) return 0;
     gsrc s = source(e, li);
-    return s.norm || cols_used(e, &s);
+    return cols_used(e, &s);
 }
 
 /* m [rows][cols] as [cols][rows]: gate logits are computed input-major,
@@ -55,26 +57,95 @@ static float *transpose(em *e, const float *m, int rows, int cols)
     return t;
 }
 
+static float *rowsum(em *e, const float *m, int rows, int cols)
+{
+    float *r = ar_array(&e->a, (size_t)rows + 1, sizeof *r);
+    for (int i = 0; i < rows; i++) {
+        double s = 0;
+        for (int c = 0; c < cols; c++) s += m[(long)i * cols + c];
+        r[i] = (float)s;
+    }
+    return r;
+}
+
 void em_gate_data(em *e, int li)
 {
     const ir_gate *g = &e->p->layers[li].gate;
     gsrc s = source(e, li);
-    if (s.norm && g->norm.weight) em_farray(e, em_name(e, li, "gnw"), g->norm.weight, s.n, 0);
-    if (s.norm && g->norm.bias) em_farray(e, em_name(e, li, "gnb"), g->norm.bias, s.n, 0);
-    int used = cols_used(e, &s);
-    if (g->kind == GATE_LINEAR) {
-        if (used && g->n > 0) em_farray(e, em_name(e, li, "GT"), transpose(e, g->G, g->n, s.n), s.n, g->n);
-    } else {
-        if (used) em_farray(e, em_name(e, li, "A"), g->A, g->rank, s.n);
+    int used = cols_used(e, &s), lin = g->kind == GATE_LINEAR, rows = lin ? g->n : g->rank;
+    const float *M = lin ? g->G : g->A;
+    if (used && rows > 0)
+        em_farray(e, em_name(e, li, lin ? "GT" : "AT"), transpose(e, M, rows, s.n), rows * s.n, 0);
+    if (used && s.norm && rows > 0) em_farray(e, em_name(e, li, "S"), rowsum(e, M, rows, s.n), rows, 0);
+    if (!lin) {
         if (g->a_bias) em_farray(e, em_name(e, li, "ab"), g->a_bias, g->rank, 0);
         if (g->n > 0) em_farray(e, em_name(e, li, "BT"), transpose(e, g->B, g->n, g->rank), g->rank, g->n);
     }
     if (g->c) em_farray(e, em_name(e, li, "c"), g->c, g->n, 0);
 }
 
-static const char *opt(em *e, int li, const char *what, const void *present)
+/* acc += term(i) over all n elements, in vw lanes (vectorisable in a fixed
+ * order); term(i) is pre + "[i]" + mid + "[i]" + post (mid NULL: pre[i]). */
+static void lane_sum(em *e, const char *acc, const char *pre, const char *mid, const char *post, int n)
 {
-    return present ? em_name(e, li, what) : "(const float *)0";
+    int vw = e->p->vw > 1 ? e->p->vw : 1, nv = vw > 1 ? n / vw * vw : 0;
+    const char *il = "[i + l]", *i1 = "[i]";
+    if (nv > 0) {
+        em_printf(e, "    {\n        float ls[%d] = {0.0f};\n", vw);
+        em_printf(e, "        for (int i = 0; i < %d; i += %d)\n", nv, vw);
+        em_printf(e, "            for (int l = 0; l < %d; l++) ls[l] += %s%s", vw, pre, il);
+        if (mid) em_printf(e, "%s%s%s", mid, il, post);
+        em_printf(e, ";\n        for (int l = 0; l < %d; l++) %s += ls[l];\n    }\n", vw, acc);
+    }
+    if (n > nv) {
+        em_printf(e, "    for (int i = %d; i < %d; i++) %s += %s%s", nv, n, acc, pre, i1);
+        if (mid) em_printf(e, "%s%s%s", mid, i1, post);
+        em_printf(e, ";\n");
+    }
+}
+
+/* gm, ginv: mean and 1/std of the source, unlisted elements being 0. */
+static void norm_stats(em *e, int li, const gsrc *s)
+{
+    const ir_gate *g = &e->p->layers[li].gate;
+    const em_vec *v = s->vi >= 0 ? &e->v[s->vi] : NULL;
+    const char *n = em_fstr(e, (float)s->n);
+    if (!cols_used(e, s)) { /* every element 0: mean and variance 0 */
+        em_printf(e, "    const float ginv = 1.0f / sqrtf(%s);\n", em_fstr(e, (float)g->norm.eps));
+        return;
+    }
+    em_printf(e, "    float gm = 0.0f, gv = 0.0f;\n");
+    if (!v || v->list == LIST_ALL) {
+        lane_sum(e, "gm", s->x, NULL, NULL, s->n);
+        em_printf(e, "    gm /= %s;\n", n);
+        lane_sum(e, "gv", ar_printf(&e->a, "(%s", s->x), ar_printf(&e->a, " - gm) * (%s", s->x), " - gm)",
+                 s->n);
+    } else {
+        const char *cnt = v->list == LIST_STATIC ? ar_printf(&e->a, "%d", v->n_list) : "xn";
+        const char *lst = v->list == LIST_STATIC ? em_list_name(e, s->vi) : "xl";
+        em_printf(e, "    for (int k = 0; k < %s; k++) gm += %s[%s[k]];\n", cnt, s->x, lst);
+        em_printf(e, "    gm /= %s;\n", n);
+        em_printf(e, "    for (int k = 0; k < %s; k++) { float d = %s[%s[k]] - gm; gv += d * d; }\n", cnt,
+                  s->x, lst);
+        em_printf(e, "    gv += (float)(%d - %s) * gm * gm; /* the unlisted zeros */\n", s->n, cnt);
+    }
+    em_printf(e, "    gv /= %s;\n", n);
+    em_printf(e, "    const float ginv = 1.0f / sqrtf(gv + %s);\n", em_fstr(e, (float)g->norm.eps));
+}
+
+/* Opens a block computing acc[0..rows) = M s and a loop over r that leaves
+ * a = row r's value (normalised when the gate has a norm); the caller
+ * finishes the loop body and closes both. */
+static void first_matrix(em *e, int li, const gsrc *s, int rows, const char *what)
+{
+    em_printf(e, "    {\n        float acc[%d];\n        for (int u = 0; u < %d; u++) acc[u] = 0.0f;\n",
+              rows, rows);
+    if (cols_used(e, s)) em_axpy(e, "        ", s->x, s->vi, s->n, em_name(e, li, what), rows);
+    em_printf(e, "        for (int r = 0; r < %d; r++) {\n            float a = acc[r];\n", rows);
+    if (s->norm && cols_used(e, s))
+        em_printf(e, "            a = (a - gm * %s[r]) * ginv;\n", em_name(e, li, "S"));
+    else if (s->norm)
+        em_printf(e, "            (void)ginv;\n");
 }
 
 /* z = B t + c in chunks of units whose sums stay in registers: two sets
@@ -118,39 +189,20 @@ void em_gate_logits(em *e, int li)
     const ir_gate *g = &e->p->layers[li].gate;
     gsrc s = source(e, li);
     em_printf(e, "    float z[%d];\n", g->n);
-    if (s.norm) {
-        em_printf(e, "    float s[%d];\n", s.n);
-        em_printf(e, "    %s_norm(%s, s, %d, %s, %s, %s);\n", e->pre,
-                  g->src == GSRC_SELF ? "h" : "x", s.n, em_fstr(e, (float)g->norm.eps),
-                  opt(e, li, "gnw", g->norm.weight), opt(e, li, "gnb", g->norm.bias));
-    }
+    if (s.norm) norm_stats(e, li, &s);
     if (g->kind == GATE_LOWRANK) {
         em_printf(e, "    float t[%d];\n", g->rank);
-        em_printf(e, "    for (int r = 0; r < %d; r++) {\n        float a = 0.0f;\n", g->rank);
-        em_dot(e, "        ", ar_printf(&e->a, "%s[r]", em_name(e, li, "A")), s.x, s.vi, s.n);
-        if (g->a_bias) em_printf(e, "        a += %s[r];\n", em_name(e, li, "ab"));
-        em_printf(e, "        t[r] = ");
+        first_matrix(e, li, &s, g->rank, "AT");
+        if (g->a_bias) em_printf(e, "            a += %s[r];\n", em_name(e, li, "ab"));
+        em_printf(e, "            t[r] = ");
         em_act(e, g->hidden_act, "a");
-        em_printf(e, ";\n    }\n");
-    }
-    if (g->kind == GATE_LOWRANK) {
+        em_printf(e, ";\n        }\n    }\n");
         lowrank_z(e, li);
         return;
     }
-    if (g->c) em_printf(e, "    for (int j = 0; j < %d; j++) z[j] = %s[j];\n", g->n, em_name(e, li, "c"));
-    else em_printf(e, "    for (int j = 0; j < %d; j++) z[j] = 0.0f;\n", g->n);
-    if (!cols_used(e, &s)) return;
-    const em_vec *v = s.vi >= 0 ? &e->v[s.vi] : NULL;
-    const char *gt = em_name(e, li, "GT");
-    if (!v || v->list == LIST_ALL)
-        em_printf(e, "    for (int i = 0; i < %d; i++) {\n", s.n);
-    else if (v->list == LIST_STATIC)
-        em_printf(e, "    for (int k = 0; k < %d; k++) {\n        const int i = %s[k];\n", v->n_list,
-                  em_list_name(e, s.vi));
-    else
-        em_printf(e, "    for (int k = 0; k < xn; k++) {\n        const int i = xl[k];\n");
-    em_printf(e, "        const float v = %s[i];\n", s.x);
-    em_printf(e, "        for (int j = 0; j < %d; j++) z[j] += v * %s[i][j];\n    }\n", g->n, gt);
+    first_matrix(e, li, &s, g->n, "GT");
+    if (g->c) em_printf(e, "            a += %s[r];\n", em_name(e, li, "c"));
+    em_printf(e, "            z[r] = a;\n        }\n    }\n");
 }
 
 const char *em_gate_decide(em *e, int li)

@@ -41,53 +41,11 @@ void em_tile_data(em *e, int li)
 /* Independent accumulator sets: each input's multiply-add waits on the
  * previous one's add unless inputs alternate between sets. Enough sets for
  * about four chains of vector adds in flight. */
-static int acc_sets(const em *e, int w)
-{
-    int vw = e->p->vw > 0 ? e->p->vw : 1, chains = (w + vw - 1) / vw, s = 1;
-    while (s < 4 && s * chains < 4) s *= 2;
-    return s;
-}
-
-static const char *acc_name(int k) { return k == 0 ? "acc" : k == 1 ? "acc1" : k == 2 ? "acc2" : "acc3"; }
-
-/* acc[u] += x[i] * w[i*W + u] over the inputs the layer's input list names,
- * S inputs per step into S accumulator sets, summed at the end. */
+/* acc[u] += x[i] * WT[tile][i][u] over the inputs the layer's list names. */
 static void inputs_loop(em *e, int li, int w)
 {
-    const em_vec *v = &e->v[li];
-    const char *ind = "        ";
-    if (!em_vec_used(v)) return;
-    const char *wt = em_name(e, li, "WT");
-    int n_in = e->p->layers[li].n_in, S = acc_sets(e, w);
-    while (S > 1 && S > v->n) S /= 2; /* never more sets than inputs */
-    const char *count = v->list == LIST_ALL ? ar_printf(&e->a, "%d", v->n)
-                      : v->list == LIST_STATIC ? ar_printf(&e->a, "%d", v->n_list) : "xn";
-    const char *list = v->list == LIST_ALL ? NULL : v->list == LIST_STATIC ? em_list_name(e, li) : "xl";
-    for (int k = 1; k < S; k++) em_printf(e, "%sfloat %s[%d] = {0.0f};\n", ind, acc_name(k), w);
-    em_printf(e, "%sint k = 0;\n", ind);
-    /* A constant count gets constant bounds: no dead loop indexing past a
-     * static list. */
-    int n_const = v->list == LIST_ALL ? v->n : v->list == LIST_STATIC ? v->n_list : -1;
-    for (int pass = 0; pass < 2; pass++) {
-        int step = pass == 0 ? S : 1;
-        if (pass == 1 && S == 1) break;
-        if (n_const >= 0 && (pass == 0 ? n_const < S : n_const % S == 0)) continue;
-        if (pass == 0 && n_const >= 0) em_printf(e, "%sfor (; k < %d; k += %d) {\n", ind, n_const / S * S, step);
-        else if (pass == 0) em_printf(e, "%sfor (; k + %d < %s; k += %d) {\n", ind, step - 1, count, step);
-        else em_printf(e, "%sfor (; k < %s; k++) {\n", ind, count);
-        for (int q = 0; q < step; q++) {
-            const char *idx = list ? ar_printf(&e->a, "%s[k + %d]", list, q) : ar_printf(&e->a, "k + %d", q);
-            em_printf(e, "%s    const float x%d = x[%s], *w%d = %s + (long)j0 * %d + (long)(%s) * %d;\n", ind, q,
-                      idx, q, wt, n_in, idx, w);
-        }
-        /* One statement per loop: compilers unroll each into whole vectors. */
-        for (int q = 0; q < step; q++)
-            em_printf(e, "%s    for (int u = 0; u < %d; u++) %s[u] += x%d * w%d[u];\n", ind, w,
-                      acc_name(q), q, q);
-        em_printf(e, "%s}\n", ind);
-    }
-    for (int k = 1; k < S; k++)
-        em_printf(e, "%sfor (int u = 0; u < %d; u++) acc[u] += %s[u];\n", ind, w, acc_name(k));
+    em_axpy(e, "        ", "x", li, e->p->layers[li].n_in,
+            ar_printf(&e->a, "%s + (long)j0 * %d", em_name(e, li, "WT"), e->p->layers[li].n_in), w);
 }
 
 /* One tile of width w starting at unit j0 (a variable in scope). */

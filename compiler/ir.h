@@ -8,6 +8,7 @@
  *   ir_pass_threshold - threshold decisions folded to one float per layer:
  *                     open iff z > zthr, no expf on the gate path.
  * After both passes no layer has GATE_STATIC. Then, optionally:
+ *   ir_pass_gate_norm - a gate norm's weight and bias folded into G or A.
  *   ir_pass_dense   - every dynamic gate dropped (the dense baseline).
  *   ir_pass_permute - units reordered from calibration masks so units that
  *                     open together share tiles (pass_permute.c).
@@ -104,6 +105,7 @@ ir_program *ir_build(arena *a, const mdl_model *m);
 void ir_pass_static(arena *a, ir_program *p);
 void ir_pass_threshold(ir_program *p);
 void ir_pass_dense(ir_program *p);
+void ir_pass_gate_norm(arena *a, ir_program *p); /* gate norm affine into G or A */
 /* Reorders layer li's units: new unit j is old unit perm[j]. Rows, biases,
  * gate rows, unit_index (masks stay reported in model order) and the next
  * layer's columns move together. Returns 0, or -1 when the layer cannot be

@@ -128,31 +128,19 @@ static const float demo_l0_b[32] = {
     -0x1.30aedcp-7f, -0x1.d57d34p-8f, 0x1.12edb8p-5f, -0x1.75b852p-7f, -0x1.30a7cap-7f, -0x1.ce8d9ep-7f,
     -0x1.fccfe6p-10f, 0x1.5fb4cap-6f
 };
-static const float demo_l0_gnw[8] = {
-    0x1p+0f, 0x1p+0f, 0x1p+0f, 0x1p+0f, 0x1p+0f, 0x1p+0f,
-    0x1p+0f, 0x1p+0f
+static const float demo_l0_AT[32] = {
+    0x1.f6f4bp-5f, -0x1.9c0424p-2f, -0x1.90df0ep-2f, 0x1.dd9104p-4f, 0x1.cf1a22p-2f, 0x1.e316cap-6f,
+    0x1.513cccp-2f, 0x1.c8b19cp-3f, -0x1.4b7754p-5f, 0x1.ff762cp-2f, 0x1.54f3dap-4f, -0x1.0b7b2ap-2f,
+    -0x1.50736p-10f, -0x1.e12c16p-3f, 0x1.0a6caep-3f, -0x1.7c4b1ap-3f, -0x1.cdc306p-4f, 0x1.c8aa22p-3f,
+    -0x1.91b502p-4f, -0x1.ece4c4p-3f, 0x1.1cbafep-1f, -0x1.f63adep-6f, 0x1.292af4p-2f, -0x1.1744d8p-2f,
+    0x1.f02b7p-2f, 0x1.c307f6p-2f, 0x1.248a8p-5f, 0x1.28ebfap-3f, -0x1.663018p-1f, -0x1.786e36p-3f,
+    -0x1.0a5c0ap-2f, -0x1.041fe8p-2f
 };
-static const float demo_l0_gnb[8] = {
-    0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f,
-    0x0p+0f, 0x0p+0f
+static const float demo_l0_S[4] = {
+    0x1.6684eap-1f, 0x1.5ccfa8p-2f, 0x1.e71014p-4f, -0x1.75a266p-1f
 };
-static const float demo_l0_A[4][8] = {
-    {
-        0x1.f6f4bp-5f, 0x1.cf1a22p-2f, -0x1.4b7754p-5f, -0x1.50736p-10f, -0x1.cdc306p-4f, 0x1.1cbafep-1f,
-        0x1.f02b7p-2f, -0x1.663018p-1f
-    },
-    {
-        -0x1.9c0424p-2f, 0x1.e316cap-6f, 0x1.ff762cp-2f, -0x1.e12c16p-3f, 0x1.c8aa22p-3f, -0x1.f63adep-6f,
-        0x1.c307f6p-2f, -0x1.786e36p-3f
-    },
-    {
-        -0x1.90df0ep-2f, 0x1.513cccp-2f, 0x1.54f3dap-4f, 0x1.0a6caep-3f, -0x1.91b502p-4f, 0x1.292af4p-2f,
-        0x1.248a8p-5f, -0x1.0a5c0ap-2f
-    },
-    {
-        0x1.dd9104p-4f, 0x1.c8b19cp-3f, -0x1.0b7b2ap-2f, -0x1.7c4b1ap-3f, -0x1.ece4c4p-3f, -0x1.1744d8p-2f,
-        0x1.28ebfap-3f, -0x1.041fe8p-2f
-    }
+static const float demo_l0_ab[4] = {
+    0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f
 };
 static const float demo_l0_BT[4][32] = {
     {
@@ -199,13 +187,51 @@ static const float demo_l0_c[32] = {
 static int demo_l0(const float *x, float *h, unsigned char *mk)
 {
     float z[32];
-    float s[8];
-    demo_norm(x, s, 8, 0x1.4f8b58p-17f, demo_l0_gnw, demo_l0_gnb);
+    float gm = 0.0f, gv = 0.0f;
+    {
+        float ls[8] = {0.0f};
+        for (int i = 0; i < 8; i += 8)
+            for (int l = 0; l < 8; l++) ls[l] += x[i + l];
+        for (int l = 0; l < 8; l++) gm += ls[l];
+    }
+    gm /= 0x1p+3f;
+    {
+        float ls[8] = {0.0f};
+        for (int i = 0; i < 8; i += 8)
+            for (int l = 0; l < 8; l++) ls[l] += (x[i + l] - gm) * (x[i + l] - gm);
+        for (int l = 0; l < 8; l++) gv += ls[l];
+    }
+    gv /= 0x1p+3f;
+    const float ginv = 1.0f / sqrtf(gv + 0x1.4f8b58p-17f);
     float t[4];
-    for (int r = 0; r < 4; r++) {
-        float a = 0.0f;
-        for (int i = 0; i < 8; i++) a += demo_l0_A[r][i] * s[i];
-        t[r] = 0.5f * a * (1.0f + erff(a * 0.70710678f));
+    {
+        float acc[4];
+        for (int u = 0; u < 4; u++) acc[u] = 0.0f;
+        {
+            float acc1[4] = {0.0f};
+            float acc2[4] = {0.0f};
+            float acc3[4] = {0.0f};
+            int k = 0;
+            for (; k < 8; k += 4) {
+                const float x0 = x[k + 0], *w0 = demo_l0_AT + (long)(k + 0) * 4;
+                const float x1 = x[k + 1], *w1 = demo_l0_AT + (long)(k + 1) * 4;
+                const float x2 = x[k + 2], *w2 = demo_l0_AT + (long)(k + 2) * 4;
+                const float x3 = x[k + 3], *w3 = demo_l0_AT + (long)(k + 3) * 4;
+                for (int u = 0; u < 4; u++) acc[u] += x0 * w0[u];
+                for (int u = 0; u < 4; u++) acc1[u] += x1 * w1[u];
+                for (int u = 0; u < 4; u++) acc2[u] += x2 * w2[u];
+                for (int u = 0; u < 4; u++) acc3[u] += x3 * w3[u];
+            }
+            for (int u = 0; u < 4; u++) acc[u] += acc1[u];
+            for (int u = 0; u < 4; u++) acc[u] += acc2[u];
+            for (int u = 0; u < 4; u++) acc[u] += acc3[u];
+        }
+        for (int r = 0; r < 4; r++) {
+            float a = acc[r];
+            a = (a - gm * demo_l0_S[r]) * ginv;
+            a += demo_l0_ab[r];
+            t[r] = 0.5f * a * (1.0f + erff(a * 0.70710678f));
+        }
     }
     for (int j0 = 0; j0 < 32; j0 += 16) {
         float za[16];
@@ -238,15 +264,17 @@ static int demo_l0(const float *x, float *h, unsigned char *mk)
         }
         float acc[16];
         for (int u = 0; u < 16; u++) acc[u] = demo_l0_b[j0 + u];
-        float acc1[16] = {0.0f};
-        int k = 0;
-        for (; k < 8; k += 2) {
-            const float x0 = x[k + 0], *w0 = demo_l0_WT + (long)j0 * 8 + (long)(k + 0) * 16;
-            const float x1 = x[k + 1], *w1 = demo_l0_WT + (long)j0 * 8 + (long)(k + 1) * 16;
-            for (int u = 0; u < 16; u++) acc[u] += x0 * w0[u];
-            for (int u = 0; u < 16; u++) acc1[u] += x1 * w1[u];
+        {
+            float acc1[16] = {0.0f};
+            int k = 0;
+            for (; k < 8; k += 2) {
+                const float x0 = x[k + 0], *w0 = demo_l0_WT + (long)j0 * 8 + (long)(k + 0) * 16;
+                const float x1 = x[k + 1], *w1 = demo_l0_WT + (long)j0 * 8 + (long)(k + 1) * 16;
+                for (int u = 0; u < 16; u++) acc[u] += x0 * w0[u];
+                for (int u = 0; u < 16; u++) acc1[u] += x1 * w1[u];
+            }
+            for (int u = 0; u < 16; u++) acc[u] += acc1[u];
         }
-        for (int u = 0; u < 16; u++) acc[u] += acc1[u];
         for (int u = 0; u < 16; u++) {
             float a = acc[u];
             h[j0 + u] = tm >> u & 1u ? (a > 0.0f ? a : 0.0f) : 0x0p+0f;
@@ -416,87 +444,50 @@ static const float demo_l2_b[16] = {
     -0x1.4e79c8p-6f, 0x1.c63926p-6f, 0x1.7584a4p-5f, -0x1.04aad2p-5f, -0x1.f806p-6f, 0x1.2b5ap-6f,
     -0x1.029938p-5f, -0x1.26c73ap-10f, 0x1.51764cp-6f, -0x1.36acbap-6f
 };
-static const float demo_l2_GT[16][16] = {
-    {
-        -0x1.6f3772p-4f, 0x1.5f4934p-2f, 0x1.878e2ep-2f, 0x1.095f3cp-7f, -0x1.9c5dccp-5f, -0x1.9b32e6p-2f,
-        0x1.323c64p-6f, -0x1.1a0116p-3f, -0x1.7c6b2cp-6f, -0x1.44dc9cp-4f, 0x1.d02016p-5f, -0x1.45d1fep-1f,
-        0x1.2e07fep-3f, -0x1.fabd6p-3f, -0x1.bd68dcp-3f, 0x1.ae40c8p-3f
-    },
-    {
-        -0x1.70c64ep-2f, -0x1.5879c4p-4f, 0x1.90a3b8p-2f, 0x1.a47e7ep-3f, -0x1.5ae874p-3f, -0x1.5c886ep-3f,
-        -0x1.d6e95ap-2f, 0x1.24dac6p-8f, 0x1.fdf5bep-3f, 0x1.35625ap-3f, 0x1.7f3ec8p-4f, -0x1.34aefap-3f,
-        0x1.2ea8eap-2f, -0x1.45fb0ap-2f, 0x1.d8104p-4f, -0x1.4eb2b2p-1f
-    },
-    {
-        -0x1.a0b08p-3f, -0x1.d5ff54p-3f, -0x1.d22d54p-4f, -0x1.6a339p-2f, -0x1.02ded4p-4f, 0x1.fb8734p-4f,
-        -0x1.07ace6p-3f, 0x1.bb569ep-3f, 0x1.7b0894p-2f, -0x1.fdb68cp-4f, 0x1.fb573ap-2f, -0x1.013ba8p-2f,
-        0x1.d5f22cp-3f, -0x1.c947fap-2f, -0x1.4a9e1ep-3f, 0x1.50583cp-4f
-    },
-    {
-        0x1.1176f2p-1f, -0x1.7c49cp-4f, 0x1.98ccaep-4f, 0x1.988e18p-3f, 0x1.05252p-2f, -0x1.a522e6p-2f,
-        -0x1.caf98cp-6f, -0x1.f711c6p-4f, -0x1.c5c278p-7f, 0x1.873c7ap-2f, 0x1.597cfep-4f, 0x1.c4ce92p-4f,
-        0x1.97c35cp-2f, 0x1.822788p-5f, 0x1.91c75p-3f, -0x1.6fac68p-2f
-    },
-    {
-        -0x1.dbd836p-1f, 0x1.cd19eep-3f, 0x1.937888p-4f, -0x1.a56504p-6f, 0x1.d4a8b2p-4f, -0x1.579b3ep-4f,
-        -0x1.db6274p-3f, -0x1.5daa3ep-10f, 0x1.def9bep-5f, 0x1.587aa8p-3f, 0x1.8a1e2ap-3f, 0x1.34d466p-7f,
-        -0x1.0a7ab8p-3f, 0x1.928c36p-2f, 0x1.cdc754p-4f, 0x1.6ab2dcp-3f
-    },
-    {
-        -0x1.144fc2p-2f, 0x1.b44a1p-3f, -0x1.ef0f3ep-3f, 0x1.18594cp-3f, -0x1.fe73fep-4f, -0x1.e24b42p-3f,
-        -0x1.012c44p-4f, 0x1.79c8ap-5f, 0x1.f4f3p-4f, -0x1.6175b6p-3f, -0x1.047f22p-2f, -0x1.ddb2dcp-4f,
-        0x1.c8c8eep-3f, 0x1.d81bfcp-3f, 0x1.344ad8p-10f, -0x1.135da2p-3f
-    },
-    {
-        -0x1.f53f8p-3f, 0x1.bf844cp-6f, -0x1.98c1ecp-2f, -0x1.09b1acp-4f, -0x1.e84b6p-5f, 0x1.9c33a8p-6f,
-        0x1.7e2d5ap-3f, -0x1.3ef8a4p-6f, 0x1.3f342ap-3f, 0x1.77cfbep-2f, 0x1.44379p-5f, 0x1.d06a92p-3f,
-        0x1.428146p-6f, -0x1.c2b5fcp-4f, 0x1.03dddcp-2f, -0x1.8a684p-3f
-    },
-    {
-        0x1.87885cp-2f, 0x1.7aeebp-3f, -0x1.1562ecp-1f, -0x1.79bb8cp-6f, 0x1.954db8p-3f, 0x1.2b2688p-3f,
-        -0x1.ac2756p-6f, -0x1.7ab2bcp-7f, -0x1.235858p-3f, 0x1.03ae2p-1f, -0x1.94e5e8p-3f, 0x1.5976f2p-5f,
-        0x1.00a6bcp-3f, -0x1.8bc23ap-4f, -0x1.0d4c8cp-2f, 0x1.84b5d8p-4f
-    },
-    {
-        0x1.c2bd98p-4f, 0x1.7403ccp-3f, 0x1.4c4a62p-3f, -0x1.d68bcap-5f, 0x1.e227d4p-3f, -0x1.e08a3cp-3f,
-        -0x1.2ee532p-2f, 0x1.e305cep-5f, 0x1.c7130cp-5f, -0x1.111b98p-2f, -0x1.ec8992p-4f, 0x1.148078p-3f,
-        -0x1.37012ap-2f, 0x1.4d40d6p-2f, 0x1.9bea7p-6f, -0x1.602f4cp-3f
-    },
-    {
-        -0x1.cf545ep-4f, -0x1.6d56cap-7f, 0x1.5e15b6p-3f, -0x1.2dfff4p-3f, -0x1.0fa82cp-2f, -0x1.687cb4p-4f,
-        -0x1.fb1f94p-7f, -0x1.69021ep-2f, -0x1.120c72p-3f, -0x1.7b3c7ep-6f, -0x1.19ff64p-3f, 0x1.60d112p-3f,
-        -0x1.7d2f5ep-2f, 0x1.2a87b4p-2f, 0x1.ba9fa6p-7f, -0x1.6eadcp-3f
-    },
-    {
-        0x1.3d0e38p-5f, -0x1.3247cp-4f, 0x1.5f997ap-3f, 0x1.09e5e4p-2f, -0x1.ab3daap-3f, -0x1.3f966cp-3f,
-        -0x1.9b3aeep-5f, 0x1.11126p-3f, 0x1.6f37dap-2f, 0x1.264d8ap-2f, 0x1.89db4ap-1f, -0x1.5cef98p-9f,
-        -0x1.c6a29p-4f, 0x1.277a7ep-2f, -0x1.d08d1ap-3f, -0x1.1343cep-5f
-    },
-    {
-        0x1.1cec0ap-2f, 0x1.04bf6p-6f, -0x1.7e89e6p-2f, 0x1.6f00a2p-7f, -0x1.fdf0bcp-4f, -0x1.377876p-6f,
-        -0x1.df7fe6p-2f, -0x1.1cf69ap-5f, 0x1.b3375ap-4f, -0x1.f26598p-4f, 0x1.8689e2p-5f, -0x1.5c31f4p-4f,
-        0x1.52b84ep-8f, -0x1.b2dc48p-2f, -0x1.cba73p-4f, -0x1.98b46p-4f
-    },
-    {
-        0x1.46b35ep-1f, 0x1.34e0fep-2f, 0x1.2a8356p-3f, -0x1.0bb5dp-2f, -0x1.72046p-2f, -0x1.dc7dbap-4f,
-        -0x1.bf8ae2p-5f, -0x1.dc05a4p-4f, -0x1.415edcp-3f, -0x1.fafc4ap-3f, 0x1.4afb84p-5f, 0x1.1ba01p-2f,
-        -0x1.983778p-3f, 0x1.fa31ep-4f, -0x1.18afdcp-3f, 0x1.a4992ep-3f
-    },
-    {
-        0x1.8671cp-6f, -0x1.22721ep-10f, -0x1.5d4ca4p-4f, -0x1.be56c4p-4f, 0x1.4fdcbap-3f, 0x1.74c26ap-2f,
-        -0x1.311c72p-2f, 0x1.805c28p-4f, 0x1.fd483ep-6f, 0x1.80fe0cp-6f, 0x1.712e6ep-3f, -0x1.c34c62p-3f,
-        0x1.1988aap-3f, -0x1.0f6d4cp-4f, 0x1.10bbc4p-7f, -0x1.ee5132p-3f
-    },
-    {
-        0x1.5ba5b6p-5f, -0x1.f5dcd8p-4f, 0x1.d90f02p-6f, -0x1.cd9172p-3f, -0x1.5f5548p-2f, 0x1.39b15ap-2f,
-        0x1.4df90ap-3f, -0x1.d0bf74p-4f, -0x1.838fe4p-4f, -0x1.373de6p-3f, 0x1.340116p-3f, -0x1.6d3e6p-2f,
-        -0x1.dcbd9cp-7f, 0x1.1ae5f2p-2f, 0x1.5d2eaep-3f, -0x1.d29fb2p-3f
-    },
-    {
-        -0x1.85f91p-5f, 0x1.e2bf0ap-5f, 0x1.4e307ap-3f, 0x1.8c955ap-4f, 0x1.9d1b58p-3f, 0x1.fc57acp-4f,
-        -0x1.7be75cp-2f, -0x1.98973cp-4f, -0x1.1450bcp-1f, -0x1.54d7e6p-2f, 0x1.dd0b26p-2f, 0x1.93deeap-3f,
-        -0x1.71aa5cp-5f, 0x1.17cffp-1f, 0x1.d5856ep-7f, -0x1.8d3fbcp-3f
-    }
+static const float demo_l2_GT[256] = {
+    -0x1.6f3772p-4f, 0x1.5f4934p-2f, 0x1.878e2ep-2f, 0x1.095f3cp-7f, -0x1.9c5dccp-5f, -0x1.9b32e6p-2f,
+    0x1.323c64p-6f, -0x1.1a0116p-3f, -0x1.7c6b2cp-6f, -0x1.44dc9cp-4f, 0x1.d02016p-5f, -0x1.45d1fep-1f,
+    0x1.2e07fep-3f, -0x1.fabd6p-3f, -0x1.bd68dcp-3f, 0x1.ae40c8p-3f, -0x1.70c64ep-2f, -0x1.5879c4p-4f,
+    0x1.90a3b8p-2f, 0x1.a47e7ep-3f, -0x1.5ae874p-3f, -0x1.5c886ep-3f, -0x1.d6e95ap-2f, 0x1.24dac6p-8f,
+    0x1.fdf5bep-3f, 0x1.35625ap-3f, 0x1.7f3ec8p-4f, -0x1.34aefap-3f, 0x1.2ea8eap-2f, -0x1.45fb0ap-2f,
+    0x1.d8104p-4f, -0x1.4eb2b2p-1f, -0x1.a0b08p-3f, -0x1.d5ff54p-3f, -0x1.d22d54p-4f, -0x1.6a339p-2f,
+    -0x1.02ded4p-4f, 0x1.fb8734p-4f, -0x1.07ace6p-3f, 0x1.bb569ep-3f, 0x1.7b0894p-2f, -0x1.fdb68cp-4f,
+    0x1.fb573ap-2f, -0x1.013ba8p-2f, 0x1.d5f22cp-3f, -0x1.c947fap-2f, -0x1.4a9e1ep-3f, 0x1.50583cp-4f,
+    0x1.1176f2p-1f, -0x1.7c49cp-4f, 0x1.98ccaep-4f, 0x1.988e18p-3f, 0x1.05252p-2f, -0x1.a522e6p-2f,
+    -0x1.caf98cp-6f, -0x1.f711c6p-4f, -0x1.c5c278p-7f, 0x1.873c7ap-2f, 0x1.597cfep-4f, 0x1.c4ce92p-4f,
+    0x1.97c35cp-2f, 0x1.822788p-5f, 0x1.91c75p-3f, -0x1.6fac68p-2f, -0x1.dbd836p-1f, 0x1.cd19eep-3f,
+    0x1.937888p-4f, -0x1.a56504p-6f, 0x1.d4a8b2p-4f, -0x1.579b3ep-4f, -0x1.db6274p-3f, -0x1.5daa3ep-10f,
+    0x1.def9bep-5f, 0x1.587aa8p-3f, 0x1.8a1e2ap-3f, 0x1.34d466p-7f, -0x1.0a7ab8p-3f, 0x1.928c36p-2f,
+    0x1.cdc754p-4f, 0x1.6ab2dcp-3f, -0x1.144fc2p-2f, 0x1.b44a1p-3f, -0x1.ef0f3ep-3f, 0x1.18594cp-3f,
+    -0x1.fe73fep-4f, -0x1.e24b42p-3f, -0x1.012c44p-4f, 0x1.79c8ap-5f, 0x1.f4f3p-4f, -0x1.6175b6p-3f,
+    -0x1.047f22p-2f, -0x1.ddb2dcp-4f, 0x1.c8c8eep-3f, 0x1.d81bfcp-3f, 0x1.344ad8p-10f, -0x1.135da2p-3f,
+    -0x1.f53f8p-3f, 0x1.bf844cp-6f, -0x1.98c1ecp-2f, -0x1.09b1acp-4f, -0x1.e84b6p-5f, 0x1.9c33a8p-6f,
+    0x1.7e2d5ap-3f, -0x1.3ef8a4p-6f, 0x1.3f342ap-3f, 0x1.77cfbep-2f, 0x1.44379p-5f, 0x1.d06a92p-3f,
+    0x1.428146p-6f, -0x1.c2b5fcp-4f, 0x1.03dddcp-2f, -0x1.8a684p-3f, 0x1.87885cp-2f, 0x1.7aeebp-3f,
+    -0x1.1562ecp-1f, -0x1.79bb8cp-6f, 0x1.954db8p-3f, 0x1.2b2688p-3f, -0x1.ac2756p-6f, -0x1.7ab2bcp-7f,
+    -0x1.235858p-3f, 0x1.03ae2p-1f, -0x1.94e5e8p-3f, 0x1.5976f2p-5f, 0x1.00a6bcp-3f, -0x1.8bc23ap-4f,
+    -0x1.0d4c8cp-2f, 0x1.84b5d8p-4f, 0x1.c2bd98p-4f, 0x1.7403ccp-3f, 0x1.4c4a62p-3f, -0x1.d68bcap-5f,
+    0x1.e227d4p-3f, -0x1.e08a3cp-3f, -0x1.2ee532p-2f, 0x1.e305cep-5f, 0x1.c7130cp-5f, -0x1.111b98p-2f,
+    -0x1.ec8992p-4f, 0x1.148078p-3f, -0x1.37012ap-2f, 0x1.4d40d6p-2f, 0x1.9bea7p-6f, -0x1.602f4cp-3f,
+    -0x1.cf545ep-4f, -0x1.6d56cap-7f, 0x1.5e15b6p-3f, -0x1.2dfff4p-3f, -0x1.0fa82cp-2f, -0x1.687cb4p-4f,
+    -0x1.fb1f94p-7f, -0x1.69021ep-2f, -0x1.120c72p-3f, -0x1.7b3c7ep-6f, -0x1.19ff64p-3f, 0x1.60d112p-3f,
+    -0x1.7d2f5ep-2f, 0x1.2a87b4p-2f, 0x1.ba9fa6p-7f, -0x1.6eadcp-3f, 0x1.3d0e38p-5f, -0x1.3247cp-4f,
+    0x1.5f997ap-3f, 0x1.09e5e4p-2f, -0x1.ab3daap-3f, -0x1.3f966cp-3f, -0x1.9b3aeep-5f, 0x1.11126p-3f,
+    0x1.6f37dap-2f, 0x1.264d8ap-2f, 0x1.89db4ap-1f, -0x1.5cef98p-9f, -0x1.c6a29p-4f, 0x1.277a7ep-2f,
+    -0x1.d08d1ap-3f, -0x1.1343cep-5f, 0x1.1cec0ap-2f, 0x1.04bf6p-6f, -0x1.7e89e6p-2f, 0x1.6f00a2p-7f,
+    -0x1.fdf0bcp-4f, -0x1.377876p-6f, -0x1.df7fe6p-2f, -0x1.1cf69ap-5f, 0x1.b3375ap-4f, -0x1.f26598p-4f,
+    0x1.8689e2p-5f, -0x1.5c31f4p-4f, 0x1.52b84ep-8f, -0x1.b2dc48p-2f, -0x1.cba73p-4f, -0x1.98b46p-4f,
+    0x1.46b35ep-1f, 0x1.34e0fep-2f, 0x1.2a8356p-3f, -0x1.0bb5dp-2f, -0x1.72046p-2f, -0x1.dc7dbap-4f,
+    -0x1.bf8ae2p-5f, -0x1.dc05a4p-4f, -0x1.415edcp-3f, -0x1.fafc4ap-3f, 0x1.4afb84p-5f, 0x1.1ba01p-2f,
+    -0x1.983778p-3f, 0x1.fa31ep-4f, -0x1.18afdcp-3f, 0x1.a4992ep-3f, 0x1.8671cp-6f, -0x1.22721ep-10f,
+    -0x1.5d4ca4p-4f, -0x1.be56c4p-4f, 0x1.4fdcbap-3f, 0x1.74c26ap-2f, -0x1.311c72p-2f, 0x1.805c28p-4f,
+    0x1.fd483ep-6f, 0x1.80fe0cp-6f, 0x1.712e6ep-3f, -0x1.c34c62p-3f, 0x1.1988aap-3f, -0x1.0f6d4cp-4f,
+    0x1.10bbc4p-7f, -0x1.ee5132p-3f, 0x1.5ba5b6p-5f, -0x1.f5dcd8p-4f, 0x1.d90f02p-6f, -0x1.cd9172p-3f,
+    -0x1.5f5548p-2f, 0x1.39b15ap-2f, 0x1.4df90ap-3f, -0x1.d0bf74p-4f, -0x1.838fe4p-4f, -0x1.373de6p-3f,
+    0x1.340116p-3f, -0x1.6d3e6p-2f, -0x1.dcbd9cp-7f, 0x1.1ae5f2p-2f, 0x1.5d2eaep-3f, -0x1.d29fb2p-3f,
+    -0x1.85f91p-5f, 0x1.e2bf0ap-5f, 0x1.4e307ap-3f, 0x1.8c955ap-4f, 0x1.9d1b58p-3f, 0x1.fc57acp-4f,
+    -0x1.7be75cp-2f, -0x1.98973cp-4f, -0x1.1450bcp-1f, -0x1.54d7e6p-2f, 0x1.dd0b26p-2f, 0x1.93deeap-3f,
+    -0x1.71aa5cp-5f, 0x1.17cffp-1f, 0x1.d5856ep-7f, -0x1.8d3fbcp-3f
 };
 static const float demo_l2_c[16] = {
     0x1.f21674p-9f, 0x1.c9f846p-7f, 0x1.585026p-7f, 0x1.3548ecp-8f, 0x1.896c52p-6f, 0x1.faf206p-6f,
@@ -518,10 +509,25 @@ static int demo_l2(const float *x, float *h, uint16_t *hl, unsigned char *mk)
         h[j] = 0.5f * a * (1.0f + erff(a * 0.70710678f));
     }
     float z[16];
-    for (int j = 0; j < 16; j++) z[j] = demo_l2_c[j];
-    for (int i = 0; i < 16; i++) {
-        const float v = h[i];
-        for (int j = 0; j < 16; j++) z[j] += v * demo_l2_GT[i][j];
+    {
+        float acc[16];
+        for (int u = 0; u < 16; u++) acc[u] = 0.0f;
+        {
+            float acc1[16] = {0.0f};
+            int k = 0;
+            for (; k < 16; k += 2) {
+                const float x0 = h[k + 0], *w0 = demo_l2_GT + (long)(k + 0) * 16;
+                const float x1 = h[k + 1], *w1 = demo_l2_GT + (long)(k + 1) * 16;
+                for (int u = 0; u < 16; u++) acc[u] += x0 * w0[u];
+                for (int u = 0; u < 16; u++) acc1[u] += x1 * w1[u];
+            }
+            for (int u = 0; u < 16; u++) acc[u] += acc1[u];
+        }
+        for (int r = 0; r < 16; r++) {
+            float a = acc[r];
+            a += demo_l2_c[r];
+            z[r] = a;
+        }
     }
     unsigned char m[16];
     float q[16];
@@ -563,27 +569,29 @@ static int demo_l3(const float *x, const uint16_t *xl, int xn, float *out)
         const int j0 = 0;
         float acc[4];
         for (int u = 0; u < 4; u++) acc[u] = demo_l3_b[j0 + u];
-        float acc1[4] = {0.0f};
-        float acc2[4] = {0.0f};
-        float acc3[4] = {0.0f};
-        int k = 0;
-        for (; k + 3 < xn; k += 4) {
-            const float x0 = x[xl[k + 0]], *w0 = demo_l3_WT + (long)j0 * 16 + (long)(xl[k + 0]) * 4;
-            const float x1 = x[xl[k + 1]], *w1 = demo_l3_WT + (long)j0 * 16 + (long)(xl[k + 1]) * 4;
-            const float x2 = x[xl[k + 2]], *w2 = demo_l3_WT + (long)j0 * 16 + (long)(xl[k + 2]) * 4;
-            const float x3 = x[xl[k + 3]], *w3 = demo_l3_WT + (long)j0 * 16 + (long)(xl[k + 3]) * 4;
-            for (int u = 0; u < 4; u++) acc[u] += x0 * w0[u];
-            for (int u = 0; u < 4; u++) acc1[u] += x1 * w1[u];
-            for (int u = 0; u < 4; u++) acc2[u] += x2 * w2[u];
-            for (int u = 0; u < 4; u++) acc3[u] += x3 * w3[u];
+        {
+            float acc1[4] = {0.0f};
+            float acc2[4] = {0.0f};
+            float acc3[4] = {0.0f};
+            int k = 0;
+            for (; k + 3 < xn; k += 4) {
+                const float x0 = x[xl[k + 0]], *w0 = demo_l3_WT + (long)j0 * 16 + (long)(xl[k + 0]) * 4;
+                const float x1 = x[xl[k + 1]], *w1 = demo_l3_WT + (long)j0 * 16 + (long)(xl[k + 1]) * 4;
+                const float x2 = x[xl[k + 2]], *w2 = demo_l3_WT + (long)j0 * 16 + (long)(xl[k + 2]) * 4;
+                const float x3 = x[xl[k + 3]], *w3 = demo_l3_WT + (long)j0 * 16 + (long)(xl[k + 3]) * 4;
+                for (int u = 0; u < 4; u++) acc[u] += x0 * w0[u];
+                for (int u = 0; u < 4; u++) acc1[u] += x1 * w1[u];
+                for (int u = 0; u < 4; u++) acc2[u] += x2 * w2[u];
+                for (int u = 0; u < 4; u++) acc3[u] += x3 * w3[u];
+            }
+            for (; k < xn; k++) {
+                const float x0 = x[xl[k + 0]], *w0 = demo_l3_WT + (long)j0 * 16 + (long)(xl[k + 0]) * 4;
+                for (int u = 0; u < 4; u++) acc[u] += x0 * w0[u];
+            }
+            for (int u = 0; u < 4; u++) acc[u] += acc1[u];
+            for (int u = 0; u < 4; u++) acc[u] += acc2[u];
+            for (int u = 0; u < 4; u++) acc[u] += acc3[u];
         }
-        for (; k < xn; k++) {
-            const float x0 = x[xl[k + 0]], *w0 = demo_l3_WT + (long)j0 * 16 + (long)(xl[k + 0]) * 4;
-            for (int u = 0; u < 4; u++) acc[u] += x0 * w0[u];
-        }
-        for (int u = 0; u < 4; u++) acc[u] += acc1[u];
-        for (int u = 0; u < 4; u++) acc[u] += acc2[u];
-        for (int u = 0; u < 4; u++) acc[u] += acc3[u];
         for (int u = 0; u < 4; u++) {
             float a = acc[u];
             out[j0 + u] = a;

@@ -59,19 +59,21 @@ static int g_l0(const float *x, float *h)
         const int j0 = ti * 4;
         float acc[4];
         for (int u = 0; u < 4; u++) acc[u] = g_l0_b[j0 + u];
-        float acc1[4] = {0.0f};
-        int k = 0;
-        for (; k < 2; k += 2) {
-            const float x0 = x[k + 0], *w0 = g_l0_WT + (long)j0 * 3 + (long)(k + 0) * 4;
-            const float x1 = x[k + 1], *w1 = g_l0_WT + (long)j0 * 3 + (long)(k + 1) * 4;
-            for (int u = 0; u < 4; u++) acc[u] += x0 * w0[u];
-            for (int u = 0; u < 4; u++) acc1[u] += x1 * w1[u];
+        {
+            float acc1[4] = {0.0f};
+            int k = 0;
+            for (; k < 2; k += 2) {
+                const float x0 = x[k + 0], *w0 = g_l0_WT + (long)j0 * 3 + (long)(k + 0) * 4;
+                const float x1 = x[k + 1], *w1 = g_l0_WT + (long)j0 * 3 + (long)(k + 1) * 4;
+                for (int u = 0; u < 4; u++) acc[u] += x0 * w0[u];
+                for (int u = 0; u < 4; u++) acc1[u] += x1 * w1[u];
+            }
+            for (; k < 3; k++) {
+                const float x0 = x[k + 0], *w0 = g_l0_WT + (long)j0 * 3 + (long)(k + 0) * 4;
+                for (int u = 0; u < 4; u++) acc[u] += x0 * w0[u];
+            }
+            for (int u = 0; u < 4; u++) acc[u] += acc1[u];
         }
-        for (; k < 3; k++) {
-            const float x0 = x[k + 0], *w0 = g_l0_WT + (long)j0 * 3 + (long)(k + 0) * 4;
-            for (int u = 0; u < 4; u++) acc[u] += x0 * w0[u];
-        }
-        for (int u = 0; u < 4; u++) acc[u] += acc1[u];
         for (int u = 0; u < 4; u++) {
             float a = acc[u];
             h[j0 + u] = (a > 0.0f ? a : 0.0f);
@@ -81,19 +83,21 @@ static int g_l0(const float *x, float *h)
         const int j0 = 4;
         float acc[1];
         for (int u = 0; u < 1; u++) acc[u] = g_l0_b[j0 + u];
-        float acc1[1] = {0.0f};
-        int k = 0;
-        for (; k < 2; k += 2) {
-            const float x0 = x[k + 0], *w0 = g_l0_WT + (long)j0 * 3 + (long)(k + 0) * 1;
-            const float x1 = x[k + 1], *w1 = g_l0_WT + (long)j0 * 3 + (long)(k + 1) * 1;
-            for (int u = 0; u < 1; u++) acc[u] += x0 * w0[u];
-            for (int u = 0; u < 1; u++) acc1[u] += x1 * w1[u];
+        {
+            float acc1[1] = {0.0f};
+            int k = 0;
+            for (; k < 2; k += 2) {
+                const float x0 = x[k + 0], *w0 = g_l0_WT + (long)j0 * 3 + (long)(k + 0) * 1;
+                const float x1 = x[k + 1], *w1 = g_l0_WT + (long)j0 * 3 + (long)(k + 1) * 1;
+                for (int u = 0; u < 1; u++) acc[u] += x0 * w0[u];
+                for (int u = 0; u < 1; u++) acc1[u] += x1 * w1[u];
+            }
+            for (; k < 3; k++) {
+                const float x0 = x[k + 0], *w0 = g_l0_WT + (long)j0 * 3 + (long)(k + 0) * 1;
+                for (int u = 0; u < 1; u++) acc[u] += x0 * w0[u];
+            }
+            for (int u = 0; u < 1; u++) acc[u] += acc1[u];
         }
-        for (; k < 3; k++) {
-            const float x0 = x[k + 0], *w0 = g_l0_WT + (long)j0 * 3 + (long)(k + 0) * 1;
-            for (int u = 0; u < 1; u++) acc[u] += x0 * w0[u];
-        }
-        for (int u = 0; u < 1; u++) acc[u] += acc1[u];
         for (int u = 0; u < 1; u++) {
             float a = acc[u];
             h[j0 + u] = (a > 0.0f ? a : 0.0f);
@@ -114,27 +118,29 @@ static int g_l1(const float *x, float *h)
         const int j0 = 0;
         float acc[3];
         for (int u = 0; u < 3; u++) acc[u] = 0.0f;
-        float acc1[3] = {0.0f};
-        float acc2[3] = {0.0f};
-        float acc3[3] = {0.0f};
-        int k = 0;
-        for (; k < 4; k += 4) {
-            const float x0 = x[k + 0], *w0 = g_l1_WT + (long)j0 * 5 + (long)(k + 0) * 3;
-            const float x1 = x[k + 1], *w1 = g_l1_WT + (long)j0 * 5 + (long)(k + 1) * 3;
-            const float x2 = x[k + 2], *w2 = g_l1_WT + (long)j0 * 5 + (long)(k + 2) * 3;
-            const float x3 = x[k + 3], *w3 = g_l1_WT + (long)j0 * 5 + (long)(k + 3) * 3;
-            for (int u = 0; u < 3; u++) acc[u] += x0 * w0[u];
-            for (int u = 0; u < 3; u++) acc1[u] += x1 * w1[u];
-            for (int u = 0; u < 3; u++) acc2[u] += x2 * w2[u];
-            for (int u = 0; u < 3; u++) acc3[u] += x3 * w3[u];
+        {
+            float acc1[3] = {0.0f};
+            float acc2[3] = {0.0f};
+            float acc3[3] = {0.0f};
+            int k = 0;
+            for (; k < 4; k += 4) {
+                const float x0 = x[k + 0], *w0 = g_l1_WT + (long)j0 * 5 + (long)(k + 0) * 3;
+                const float x1 = x[k + 1], *w1 = g_l1_WT + (long)j0 * 5 + (long)(k + 1) * 3;
+                const float x2 = x[k + 2], *w2 = g_l1_WT + (long)j0 * 5 + (long)(k + 2) * 3;
+                const float x3 = x[k + 3], *w3 = g_l1_WT + (long)j0 * 5 + (long)(k + 3) * 3;
+                for (int u = 0; u < 3; u++) acc[u] += x0 * w0[u];
+                for (int u = 0; u < 3; u++) acc1[u] += x1 * w1[u];
+                for (int u = 0; u < 3; u++) acc2[u] += x2 * w2[u];
+                for (int u = 0; u < 3; u++) acc3[u] += x3 * w3[u];
+            }
+            for (; k < 5; k++) {
+                const float x0 = x[k + 0], *w0 = g_l1_WT + (long)j0 * 5 + (long)(k + 0) * 3;
+                for (int u = 0; u < 3; u++) acc[u] += x0 * w0[u];
+            }
+            for (int u = 0; u < 3; u++) acc[u] += acc1[u];
+            for (int u = 0; u < 3; u++) acc[u] += acc2[u];
+            for (int u = 0; u < 3; u++) acc[u] += acc3[u];
         }
-        for (; k < 5; k++) {
-            const float x0 = x[k + 0], *w0 = g_l1_WT + (long)j0 * 5 + (long)(k + 0) * 3;
-            for (int u = 0; u < 3; u++) acc[u] += x0 * w0[u];
-        }
-        for (int u = 0; u < 3; u++) acc[u] += acc1[u];
-        for (int u = 0; u < 3; u++) acc[u] += acc2[u];
-        for (int u = 0; u < 3; u++) acc[u] += acc3[u];
         for (int u = 0; u < 3; u++) {
             float a = acc[u];
             h[j0 + u] = (a > 0.0f ? a : 0.0f);
@@ -156,19 +162,21 @@ static int g_l2(const float *x, float *out)
         const int j0 = 0;
         float acc[2];
         for (int u = 0; u < 2; u++) acc[u] = g_l2_b[j0 + u];
-        float acc1[2] = {0.0f};
-        int k = 0;
-        for (; k < 2; k += 2) {
-            const float x0 = x[k + 0], *w0 = g_l2_WT + (long)j0 * 3 + (long)(k + 0) * 2;
-            const float x1 = x[k + 1], *w1 = g_l2_WT + (long)j0 * 3 + (long)(k + 1) * 2;
-            for (int u = 0; u < 2; u++) acc[u] += x0 * w0[u];
-            for (int u = 0; u < 2; u++) acc1[u] += x1 * w1[u];
+        {
+            float acc1[2] = {0.0f};
+            int k = 0;
+            for (; k < 2; k += 2) {
+                const float x0 = x[k + 0], *w0 = g_l2_WT + (long)j0 * 3 + (long)(k + 0) * 2;
+                const float x1 = x[k + 1], *w1 = g_l2_WT + (long)j0 * 3 + (long)(k + 1) * 2;
+                for (int u = 0; u < 2; u++) acc[u] += x0 * w0[u];
+                for (int u = 0; u < 2; u++) acc1[u] += x1 * w1[u];
+            }
+            for (; k < 3; k++) {
+                const float x0 = x[k + 0], *w0 = g_l2_WT + (long)j0 * 3 + (long)(k + 0) * 2;
+                for (int u = 0; u < 2; u++) acc[u] += x0 * w0[u];
+            }
+            for (int u = 0; u < 2; u++) acc[u] += acc1[u];
         }
-        for (; k < 3; k++) {
-            const float x0 = x[k + 0], *w0 = g_l2_WT + (long)j0 * 3 + (long)(k + 0) * 2;
-            for (int u = 0; u < 2; u++) acc[u] += x0 * w0[u];
-        }
-        for (int u = 0; u < 2; u++) acc[u] += acc1[u];
         for (int u = 0; u < 2; u++) {
             float a = acc[u];
             out[j0 + u] = a;

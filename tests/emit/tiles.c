@@ -53,10 +53,10 @@ static const float g_l0_WT[15] = {
 static const float g_l0_b[5] = {
     0x1p-1f, -0x1p-1f, 0x1p-2f, -0x1p-2f, 0x1p+0f
 };
-static const float g_l0_GT[3][5] = {
-    {0x1p+0f, 0x0p+0f, 0x0p+0f, 0x1p+0f, 0x0p+0f},
-    {0x0p+0f, 0x1p+0f, 0x0p+0f, 0x1p+0f, 0x1p+0f},
-    {0x0p+0f, 0x0p+0f, 0x1p+0f, 0x0p+0f, 0x1p+0f}
+static const float g_l0_GT[15] = {
+    0x1p+0f, 0x0p+0f, 0x0p+0f, 0x1p+0f, 0x0p+0f, 0x0p+0f,
+    0x1p+0f, 0x0p+0f, 0x1p+0f, 0x1p+0f, 0x0p+0f, 0x0p+0f,
+    0x1p+0f, 0x0p+0f, 0x1p+0f
 };
 static const float g_l0_c[5] = {
     0x1p-1f, 0x1p-1f, 0x1p-1f, 0x1p-1f, 0x1p-1f
@@ -64,10 +64,21 @@ static const float g_l0_c[5] = {
 static int g_l0(const float *x, float *h, uint16_t *hl, unsigned char *mk)
 {
     float z[5];
-    for (int j = 0; j < 5; j++) z[j] = g_l0_c[j];
-    for (int i = 0; i < 3; i++) {
-        const float v = x[i];
-        for (int j = 0; j < 5; j++) z[j] += v * g_l0_GT[i][j];
+    {
+        float acc[5];
+        for (int u = 0; u < 5; u++) acc[u] = 0.0f;
+        {
+            int k = 0;
+            for (; k < 3; k += 1) {
+                const float x0 = x[k + 0], *w0 = g_l0_GT + (long)(k + 0) * 5;
+                for (int u = 0; u < 5; u++) acc[u] += x0 * w0[u];
+            }
+        }
+        for (int r = 0; r < 5; r++) {
+            float a = acc[r];
+            a += g_l0_c[r];
+            z[r] = a;
+        }
     }
     int cnt = 0;
     for (int ti = 0; ti < 2; ti++) {
@@ -84,19 +95,21 @@ static int g_l0(const float *x, float *h, uint16_t *hl, unsigned char *mk)
         }
         float acc[2];
         for (int u = 0; u < 2; u++) acc[u] = g_l0_b[j0 + u];
-        float acc1[2] = {0.0f};
-        int k = 0;
-        for (; k < 2; k += 2) {
-            const float x0 = x[k + 0], *w0 = g_l0_WT + (long)j0 * 3 + (long)(k + 0) * 2;
-            const float x1 = x[k + 1], *w1 = g_l0_WT + (long)j0 * 3 + (long)(k + 1) * 2;
-            for (int u = 0; u < 2; u++) acc[u] += x0 * w0[u];
-            for (int u = 0; u < 2; u++) acc1[u] += x1 * w1[u];
+        {
+            float acc1[2] = {0.0f};
+            int k = 0;
+            for (; k < 2; k += 2) {
+                const float x0 = x[k + 0], *w0 = g_l0_WT + (long)j0 * 3 + (long)(k + 0) * 2;
+                const float x1 = x[k + 1], *w1 = g_l0_WT + (long)j0 * 3 + (long)(k + 1) * 2;
+                for (int u = 0; u < 2; u++) acc[u] += x0 * w0[u];
+                for (int u = 0; u < 2; u++) acc1[u] += x1 * w1[u];
+            }
+            for (; k < 3; k++) {
+                const float x0 = x[k + 0], *w0 = g_l0_WT + (long)j0 * 3 + (long)(k + 0) * 2;
+                for (int u = 0; u < 2; u++) acc[u] += x0 * w0[u];
+            }
+            for (int u = 0; u < 2; u++) acc[u] += acc1[u];
         }
-        for (; k < 3; k++) {
-            const float x0 = x[k + 0], *w0 = g_l0_WT + (long)j0 * 3 + (long)(k + 0) * 2;
-            for (int u = 0; u < 2; u++) acc[u] += x0 * w0[u];
-        }
-        for (int u = 0; u < 2; u++) acc[u] += acc1[u];
         for (int u = 0; u < 2; u++) {
             float a = acc[u];
             h[j0 + u] = tm >> u & 1u ? (a > 0.0f ? a : 0.0f) : 0x0p+0f;
@@ -118,19 +131,21 @@ static int g_l0(const float *x, float *h, uint16_t *hl, unsigned char *mk)
         }
         float acc[1];
         for (int u = 0; u < 1; u++) acc[u] = g_l0_b[j0 + u];
-        float acc1[1] = {0.0f};
-        int k = 0;
-        for (; k < 2; k += 2) {
-            const float x0 = x[k + 0], *w0 = g_l0_WT + (long)j0 * 3 + (long)(k + 0) * 1;
-            const float x1 = x[k + 1], *w1 = g_l0_WT + (long)j0 * 3 + (long)(k + 1) * 1;
-            for (int u = 0; u < 1; u++) acc[u] += x0 * w0[u];
-            for (int u = 0; u < 1; u++) acc1[u] += x1 * w1[u];
+        {
+            float acc1[1] = {0.0f};
+            int k = 0;
+            for (; k < 2; k += 2) {
+                const float x0 = x[k + 0], *w0 = g_l0_WT + (long)j0 * 3 + (long)(k + 0) * 1;
+                const float x1 = x[k + 1], *w1 = g_l0_WT + (long)j0 * 3 + (long)(k + 1) * 1;
+                for (int u = 0; u < 1; u++) acc[u] += x0 * w0[u];
+                for (int u = 0; u < 1; u++) acc1[u] += x1 * w1[u];
+            }
+            for (; k < 3; k++) {
+                const float x0 = x[k + 0], *w0 = g_l0_WT + (long)j0 * 3 + (long)(k + 0) * 1;
+                for (int u = 0; u < 1; u++) acc[u] += x0 * w0[u];
+            }
+            for (int u = 0; u < 1; u++) acc[u] += acc1[u];
         }
-        for (; k < 3; k++) {
-            const float x0 = x[k + 0], *w0 = g_l0_WT + (long)j0 * 3 + (long)(k + 0) * 1;
-            for (int u = 0; u < 1; u++) acc[u] += x0 * w0[u];
-        }
-        for (int u = 0; u < 1; u++) acc[u] += acc1[u];
         for (int u = 0; u < 1; u++) {
             float a = acc[u];
             h[j0 + u] = tm >> u & 1u ? (a > 0.0f ? a : 0.0f) : 0x0p+0f;
@@ -147,8 +162,8 @@ static const float g_l1_WT[15] = {
     0x1p+2f, 0x1.2p+3f, 0x1.4p+2f, 0x1.4p+3f, 0x1.6p+3f, 0x1.8p+3f,
     0x1.ap+3f, 0x1.cp+3f, 0x1.ep+3f
 };
-static const float g_l1_A[1][5] = {
-    {0x1p+0f, -0x1p+0f, 0x1p+0f, -0x1p+0f, 0x1p+0f}
+static const float g_l1_AT[5] = {
+    0x1p+0f, -0x1p+0f, 0x1p+0f, -0x1p+0f, 0x1p+0f
 };
 static const float g_l1_BT[1][3] = {
     {0x1p+0f, -0x1p+0f, 0x1p+1f}
@@ -157,10 +172,36 @@ static int g_l1(const float *x, const uint16_t *xl, int xn, float *h, uint16_t *
 {
     float z[3];
     float t[1];
-    for (int r = 0; r < 1; r++) {
-        float a = 0.0f;
-        for (int k = 0; k < xn; k++) { int i = xl[k]; a += g_l1_A[r][i] * x[i]; }
-        t[r] = (a > 0.0f ? a : 0.0f);
+    {
+        float acc[1];
+        for (int u = 0; u < 1; u++) acc[u] = 0.0f;
+        {
+            float acc1[1] = {0.0f};
+            float acc2[1] = {0.0f};
+            float acc3[1] = {0.0f};
+            int k = 0;
+            for (; k + 3 < xn; k += 4) {
+                const float x0 = x[xl[k + 0]], *w0 = g_l1_AT + (long)(xl[k + 0]) * 1;
+                const float x1 = x[xl[k + 1]], *w1 = g_l1_AT + (long)(xl[k + 1]) * 1;
+                const float x2 = x[xl[k + 2]], *w2 = g_l1_AT + (long)(xl[k + 2]) * 1;
+                const float x3 = x[xl[k + 3]], *w3 = g_l1_AT + (long)(xl[k + 3]) * 1;
+                for (int u = 0; u < 1; u++) acc[u] += x0 * w0[u];
+                for (int u = 0; u < 1; u++) acc1[u] += x1 * w1[u];
+                for (int u = 0; u < 1; u++) acc2[u] += x2 * w2[u];
+                for (int u = 0; u < 1; u++) acc3[u] += x3 * w3[u];
+            }
+            for (; k < xn; k++) {
+                const float x0 = x[xl[k + 0]], *w0 = g_l1_AT + (long)(xl[k + 0]) * 1;
+                for (int u = 0; u < 1; u++) acc[u] += x0 * w0[u];
+            }
+            for (int u = 0; u < 1; u++) acc[u] += acc1[u];
+            for (int u = 0; u < 1; u++) acc[u] += acc2[u];
+            for (int u = 0; u < 1; u++) acc[u] += acc3[u];
+        }
+        for (int r = 0; r < 1; r++) {
+            float a = acc[r];
+            t[r] = (a > 0.0f ? a : 0.0f);
+        }
     }
     {
         float za[3] = {0.0f};
@@ -185,19 +226,21 @@ static int g_l1(const float *x, const uint16_t *xl, int xn, float *h, uint16_t *
         }
         float acc[2];
         for (int u = 0; u < 2; u++) acc[u] = 0.0f;
-        float acc1[2] = {0.0f};
-        int k = 0;
-        for (; k + 1 < xn; k += 2) {
-            const float x0 = x[xl[k + 0]], *w0 = g_l1_WT + (long)j0 * 5 + (long)(xl[k + 0]) * 2;
-            const float x1 = x[xl[k + 1]], *w1 = g_l1_WT + (long)j0 * 5 + (long)(xl[k + 1]) * 2;
-            for (int u = 0; u < 2; u++) acc[u] += x0 * w0[u];
-            for (int u = 0; u < 2; u++) acc1[u] += x1 * w1[u];
+        {
+            float acc1[2] = {0.0f};
+            int k = 0;
+            for (; k + 1 < xn; k += 2) {
+                const float x0 = x[xl[k + 0]], *w0 = g_l1_WT + (long)j0 * 5 + (long)(xl[k + 0]) * 2;
+                const float x1 = x[xl[k + 1]], *w1 = g_l1_WT + (long)j0 * 5 + (long)(xl[k + 1]) * 2;
+                for (int u = 0; u < 2; u++) acc[u] += x0 * w0[u];
+                for (int u = 0; u < 2; u++) acc1[u] += x1 * w1[u];
+            }
+            for (; k < xn; k++) {
+                const float x0 = x[xl[k + 0]], *w0 = g_l1_WT + (long)j0 * 5 + (long)(xl[k + 0]) * 2;
+                for (int u = 0; u < 2; u++) acc[u] += x0 * w0[u];
+            }
+            for (int u = 0; u < 2; u++) acc[u] += acc1[u];
         }
-        for (; k < xn; k++) {
-            const float x0 = x[xl[k + 0]], *w0 = g_l1_WT + (long)j0 * 5 + (long)(xl[k + 0]) * 2;
-            for (int u = 0; u < 2; u++) acc[u] += x0 * w0[u];
-        }
-        for (int u = 0; u < 2; u++) acc[u] += acc1[u];
         for (int u = 0; u < 2; u++) {
             float a = acc[u];
             h[j0 + u] = tm >> u & 1u ? (a > 0.0f ? a : 0.0f) : 0x0p+0f;
@@ -219,27 +262,29 @@ static int g_l1(const float *x, const uint16_t *xl, int xn, float *h, uint16_t *
         }
         float acc[1];
         for (int u = 0; u < 1; u++) acc[u] = 0.0f;
-        float acc1[1] = {0.0f};
-        float acc2[1] = {0.0f};
-        float acc3[1] = {0.0f};
-        int k = 0;
-        for (; k + 3 < xn; k += 4) {
-            const float x0 = x[xl[k + 0]], *w0 = g_l1_WT + (long)j0 * 5 + (long)(xl[k + 0]) * 1;
-            const float x1 = x[xl[k + 1]], *w1 = g_l1_WT + (long)j0 * 5 + (long)(xl[k + 1]) * 1;
-            const float x2 = x[xl[k + 2]], *w2 = g_l1_WT + (long)j0 * 5 + (long)(xl[k + 2]) * 1;
-            const float x3 = x[xl[k + 3]], *w3 = g_l1_WT + (long)j0 * 5 + (long)(xl[k + 3]) * 1;
-            for (int u = 0; u < 1; u++) acc[u] += x0 * w0[u];
-            for (int u = 0; u < 1; u++) acc1[u] += x1 * w1[u];
-            for (int u = 0; u < 1; u++) acc2[u] += x2 * w2[u];
-            for (int u = 0; u < 1; u++) acc3[u] += x3 * w3[u];
+        {
+            float acc1[1] = {0.0f};
+            float acc2[1] = {0.0f};
+            float acc3[1] = {0.0f};
+            int k = 0;
+            for (; k + 3 < xn; k += 4) {
+                const float x0 = x[xl[k + 0]], *w0 = g_l1_WT + (long)j0 * 5 + (long)(xl[k + 0]) * 1;
+                const float x1 = x[xl[k + 1]], *w1 = g_l1_WT + (long)j0 * 5 + (long)(xl[k + 1]) * 1;
+                const float x2 = x[xl[k + 2]], *w2 = g_l1_WT + (long)j0 * 5 + (long)(xl[k + 2]) * 1;
+                const float x3 = x[xl[k + 3]], *w3 = g_l1_WT + (long)j0 * 5 + (long)(xl[k + 3]) * 1;
+                for (int u = 0; u < 1; u++) acc[u] += x0 * w0[u];
+                for (int u = 0; u < 1; u++) acc1[u] += x1 * w1[u];
+                for (int u = 0; u < 1; u++) acc2[u] += x2 * w2[u];
+                for (int u = 0; u < 1; u++) acc3[u] += x3 * w3[u];
+            }
+            for (; k < xn; k++) {
+                const float x0 = x[xl[k + 0]], *w0 = g_l1_WT + (long)j0 * 5 + (long)(xl[k + 0]) * 1;
+                for (int u = 0; u < 1; u++) acc[u] += x0 * w0[u];
+            }
+            for (int u = 0; u < 1; u++) acc[u] += acc1[u];
+            for (int u = 0; u < 1; u++) acc[u] += acc2[u];
+            for (int u = 0; u < 1; u++) acc[u] += acc3[u];
         }
-        for (; k < xn; k++) {
-            const float x0 = x[xl[k + 0]], *w0 = g_l1_WT + (long)j0 * 5 + (long)(xl[k + 0]) * 1;
-            for (int u = 0; u < 1; u++) acc[u] += x0 * w0[u];
-        }
-        for (int u = 0; u < 1; u++) acc[u] += acc1[u];
-        for (int u = 0; u < 1; u++) acc[u] += acc2[u];
-        for (int u = 0; u < 1; u++) acc[u] += acc3[u];
         for (int u = 0; u < 1; u++) {
             float a = acc[u];
             h[j0 + u] = tm >> u & 1u ? (a > 0.0f ? a : 0.0f) : 0x0p+0f;
@@ -263,19 +308,21 @@ static int g_l2(const float *x, const uint16_t *xl, int xn, float *out)
         const int j0 = ti * 2;
         float acc[2];
         for (int u = 0; u < 2; u++) acc[u] = g_l2_b[j0 + u];
-        float acc1[2] = {0.0f};
-        int k = 0;
-        for (; k + 1 < xn; k += 2) {
-            const float x0 = x[xl[k + 0]], *w0 = g_l2_WT + (long)j0 * 3 + (long)(xl[k + 0]) * 2;
-            const float x1 = x[xl[k + 1]], *w1 = g_l2_WT + (long)j0 * 3 + (long)(xl[k + 1]) * 2;
-            for (int u = 0; u < 2; u++) acc[u] += x0 * w0[u];
-            for (int u = 0; u < 2; u++) acc1[u] += x1 * w1[u];
+        {
+            float acc1[2] = {0.0f};
+            int k = 0;
+            for (; k + 1 < xn; k += 2) {
+                const float x0 = x[xl[k + 0]], *w0 = g_l2_WT + (long)j0 * 3 + (long)(xl[k + 0]) * 2;
+                const float x1 = x[xl[k + 1]], *w1 = g_l2_WT + (long)j0 * 3 + (long)(xl[k + 1]) * 2;
+                for (int u = 0; u < 2; u++) acc[u] += x0 * w0[u];
+                for (int u = 0; u < 2; u++) acc1[u] += x1 * w1[u];
+            }
+            for (; k < xn; k++) {
+                const float x0 = x[xl[k + 0]], *w0 = g_l2_WT + (long)j0 * 3 + (long)(xl[k + 0]) * 2;
+                for (int u = 0; u < 2; u++) acc[u] += x0 * w0[u];
+            }
+            for (int u = 0; u < 2; u++) acc[u] += acc1[u];
         }
-        for (; k < xn; k++) {
-            const float x0 = x[xl[k + 0]], *w0 = g_l2_WT + (long)j0 * 3 + (long)(xl[k + 0]) * 2;
-            for (int u = 0; u < 2; u++) acc[u] += x0 * w0[u];
-        }
-        for (int u = 0; u < 2; u++) acc[u] += acc1[u];
         for (int u = 0; u < 2; u++) {
             float a = acc[u];
             out[j0 + u] = a;
