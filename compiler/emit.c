@@ -101,6 +101,28 @@ static const char norm_src[] =
     "    }\n"
     "}\n";
 
+/* Eigen's rational approximation of erf (x P(x^2) / Q(x^2) on [-4, 4],
+ * +-1 beyond to float precision): GELU without a libm call per unit. */
+const char em_erf_src[] =
+    "/* erf(x) within about 1e-7, no libm call. */\n"
+    "static float @_erf(float x)\n"
+    "{\n"
+    "    float x2, p, q;\n"
+    "    x = x > 4.0f ? 4.0f : x < -4.0f ? -4.0f : x;\n"
+    "    x2 = x * x;\n"
+    "    p = x2 * -2.72614225801306e-10f + 2.77068142495902e-08f;\n"
+    "    p = x2 * p + -2.10102402082508e-06f;\n"
+    "    p = x2 * p + -5.69250639462346e-05f;\n"
+    "    p = x2 * p + -7.34990630326855e-04f;\n"
+    "    p = x2 * p + -2.95459980854025e-03f;\n"
+    "    p = x2 * p + -1.60960333262415e-02f;\n"
+    "    q = x2 * -1.45660718464996e-05f + -2.13374055278905e-04f;\n"
+    "    q = x2 * q + -1.68282697438203e-03f;\n"
+    "    q = x2 * q + -7.37332916720468e-03f;\n"
+    "    q = x2 * q + -1.42647390514189e-02f;\n"
+    "    return x * p / q;\n"
+    "}\n";
+
 /* Lomuto quickselect: every index stays in [lo, hi] even when t holds NaN
  * (comparisons are then false and the range still shrinks). */
 static const char topk_src[] =
@@ -248,6 +270,10 @@ static void source(em *e, const char *header_name)
     if (e->need_norm) {
         em_printf(e, "\n");
         put_template(e, norm_src);
+    }
+    if (e->need_erf) {
+        em_printf(e, "\n");
+        put_template(e, em_erf_src);
     }
     if (e->need_topk) {
         em_printf(e, "\n");

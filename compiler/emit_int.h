@@ -30,11 +30,14 @@ typedef struct em {
     char *upre;         /* macro prefix */
     arena a;
     em_vec *v;          /* [n_layers + 1] */
-    int need_topk, need_norm;
+    int need_topk, need_norm, need_erf;
     int buf_n[2];       /* elements of the stack buffers va, vb (0: unused) */
     int list_n[2];      /* elements of the list buffers la, lb (0: unused) */
     int bad;            /* a non-finite constant was met */
 } em;
+
+/* emit.c: helper sources, '@' standing for the prefix */
+extern const char em_erf_src[];
 
 /* emit_util.c */
 void em_printf(em *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

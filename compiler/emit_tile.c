@@ -21,31 +21,42 @@ const char *em_unit(em *e, int li, const char *j)
     return em_permuted(l) ? ar_printf(&e->a, "%s[%s]", em_name(e, li, "unit"), j) : j;
 }
 
+/* Storage width of a tile of w units: whole vectors when that wastes less
+ * than it saves (a 10-unit output: 16 lanes, not 8 and two scalars). The
+ * padding lanes hold zero weights and are computed but never stored. */
+static int padded(const em *e, int w)
+{
+    int vw = e->p->vw;
+    if (vw <= 1 || w % vw == 0 || 2 * w < vw) return w;
+    return (w / vw + 1) * vw;
+}
+
 void em_tile_data(em *e, int li)
 {
     const ir_layer *l = &e->p->layers[li];
-    int n = l->n_out, m = l->n_in, T = l->tile;
+    int n = l->n_out, m = l->n_in, T = l->tile, full = n / T, tail = n % T;
     if (em_vec_used(&e->v[li]) && m > 0) {
-        float *wt = ar_array(&e->a, (size_t)n * (size_t)m, sizeof *wt);
+        long size = (long)full * m * padded(e, T) + (long)m * padded(e, tail);
+        float *wt = ar_array(&e->a, (size_t)size, sizeof *wt);
         for (int j0 = 0; j0 < n; j0 += T) {
-            int w = n - j0 < T ? n - j0 : T;
+            int w = n - j0 < T ? n - j0 : T, pw = padded(e, w);
+            float *tw = wt + (long)(j0 / T) * m * padded(e, T);
             for (int i = 0; i < m; i++)
-                for (int u = 0; u < w; u++)
-                    wt[(long)j0 * m + (long)i * w + u] = l->W[(long)(j0 + u) * m + i];
+                for (int u = 0; u < w; u++) tw[(long)i * pw + u] = l->W[(long)(j0 + u) * m + i];
         }
-        em_farray(e, em_name(e, li, "WT"), wt, n * m, 0);
+        em_farray(e, em_name(e, li, "WT"), wt, (int)size, 0);
     }
     if (l->b) em_farray(e, em_name(e, li, "b"), l->b, n, 0);
 }
 
-/* Independent accumulator sets: each input's multiply-add waits on the
- * previous one's add unless inputs alternate between sets. Enough sets for
- * about four chains of vector adds in flight. */
 /* acc[u] += x[i] * WT[tile][i][u] over the inputs the layer's list names. */
-static void inputs_loop(em *e, int li, int w)
+static void inputs_loop(em *e, int li, int pw)
 {
-    em_axpy(e, "        ", "x", li, e->p->layers[li].n_in,
-            ar_printf(&e->a, "%s + (long)j0 * %d", em_name(e, li, "WT"), e->p->layers[li].n_in), w);
+    const ir_layer *l = &e->p->layers[li];
+    em_axpy(e, "        ", "x", li, l->n_in,
+            ar_printf(&e->a, "%s + (long)(j0 / %d) * %ld", em_name(e, li, "WT"), l->tile,
+                      (long)l->n_in * padded(e, l->tile)),
+            pw);
 }
 
 /* One tile of width w starting at unit j0 (a variable in scope). */
@@ -65,12 +76,14 @@ static void tile_body(em *e, int li, int w, const char *cond, const char *dst, i
                   em_fstr(e, l->closed_value));
         em_printf(e, "%s    %s\n%s}\n", ind, in_loop ? "continue;" : "return cnt;", ind);
     }
-    em_printf(e, "%sfloat acc[%d];\n", ind, w);
+    int pw = padded(e, w);
+    em_printf(e, "%sfloat acc[%d];\n", ind, pw);
     if (l->b)
         em_printf(e, "%sfor (int u = 0; u < %d; u++) acc[u] = %s[j0 + u];\n", ind, w, em_name(e, li, "b"));
     else
         em_printf(e, "%sfor (int u = 0; u < %d; u++) acc[u] = 0.0f;\n", ind, w);
-    inputs_loop(e, li, w);
+    if (pw > w) em_printf(e, "%sfor (int u = %d; u < %d; u++) acc[u] = 0.0f;\n", ind, w, pw);
+    inputs_loop(e, li, pw);
     em_printf(e, "%sfor (int u = 0; u < %d; u++) {\n%s    float a = acc[u];\n", ind, w, ind);
     if (gated) {
         em_printf(e, "%s    %s[j0 + u] = tm >> u & 1u ? ", ind, dst);

@@ -30,6 +30,25 @@ static void demo_norm(const float *x, float *y, int n, float eps, const float *w
     }
 }
 
+/* erf(x) within about 1e-7, no libm call. */
+static float demo_erf(float x)
+{
+    float x2, p, q;
+    x = x > 4.0f ? 4.0f : x < -4.0f ? -4.0f : x;
+    x2 = x * x;
+    p = x2 * -2.72614225801306e-10f + 2.77068142495902e-08f;
+    p = x2 * p + -2.10102402082508e-06f;
+    p = x2 * p + -5.69250639462346e-05f;
+    p = x2 * p + -7.34990630326855e-04f;
+    p = x2 * p + -2.95459980854025e-03f;
+    p = x2 * p + -1.60960333262415e-02f;
+    q = x2 * -1.45660718464996e-05f + -2.13374055278905e-04f;
+    q = x2 * q + -1.68282697438203e-03f;
+    q = x2 * q + -7.37332916720468e-03f;
+    q = x2 * q + -1.42647390514189e-02f;
+    return x * p / q;
+}
+
 /* The k-th largest of t[0..n), 1 <= k <= n; t is reordered. */
 static float demo_kth(float *t, int n, int k)
 {
@@ -230,7 +249,7 @@ static int demo_l0(const float *x, float *h, unsigned char *mk)
             float a = acc[r];
             a = (a - gm * demo_l0_S[r]) * ginv;
             a += demo_l0_ab[r];
-            t[r] = 0.5f * a * (1.0f + erff(a * 0.70710678f));
+            t[r] = 0.5f * a * (1.0f + demo_erf(a * 0.70710678f));
         }
     }
     for (int j0 = 0; j0 < 32; j0 += 16) {
@@ -268,8 +287,8 @@ static int demo_l0(const float *x, float *h, unsigned char *mk)
             float acc1[16] = {0.0f};
             int k = 0;
             for (; k < 8; k += 2) {
-                const float x0 = x[k + 0], *w0 = demo_l0_WT + (long)j0 * 8 + (long)(k + 0) * 16;
-                const float x1 = x[k + 1], *w1 = demo_l0_WT + (long)j0 * 8 + (long)(k + 1) * 16;
+                const float x0 = x[k + 0], *w0 = demo_l0_WT + (long)(j0 / 16) * 128 + (long)(k + 0) * 16;
+                const float x1 = x[k + 1], *w1 = demo_l0_WT + (long)(j0 / 16) * 128 + (long)(k + 1) * 16;
                 for (int u = 0; u < 16; u++) acc[u] += x0 * w0[u];
                 for (int u = 0; u < 16; u++) acc1[u] += x1 * w1[u];
             }
@@ -506,7 +525,7 @@ static int demo_l2(const float *x, float *h, uint16_t *hl, unsigned char *mk)
             for (int l = 0; l < 8; l++) a += ps0[l];
         }
         a += demo_l2_b[j];
-        h[j] = 0.5f * a * (1.0f + erff(a * 0.70710678f));
+        h[j] = 0.5f * a * (1.0f + demo_erf(a * 0.70710678f));
     }
     float z[16];
     {
@@ -547,18 +566,29 @@ static int demo_l2(const float *x, float *h, uint16_t *hl, unsigned char *mk)
 }
 
 /* layer 3 logits: output 4 of 4 units, 16 inputs, identity */
-static const float demo_l3_WT[64] = {
-    0x1.d9fb52p-2f, 0x1.830bc2p-3f, 0x1.d7aa1cp-4f, -0x1.c47974p-3f, -0x1.a82b68p-5f, 0x1.7c5b74p-5f,
-    0x1.f6c186p-7f, -0x1.62efd6p-2f, 0x1.d1a8aap-2f, -0x1.1f088cp-2f, -0x1.746d4ep-3f, -0x1.3d42ccp-2f,
-    -0x1.083ad4p-3f, 0x1.283becp-2f, 0x1.1c97bep-2f, 0x1.812648p-6f, 0x1.20f07ap-3f, 0x1.cc9c76p-10f,
-    0x1.da9084p-2f, 0x1.c443a6p-3f, -0x1.5b83c2p-5f, 0x1.01fcc4p-1f, 0x1.778c54p-2f, 0x1.c20f72p-4f,
-    -0x1.ebfb9ep-3f, -0x1.2e0746p-3f, 0x1.80711ep-7f, -0x1.3613bp-3f, 0x1.56337ep-2f, -0x1.82d5eap-2f,
-    -0x1.190a4cp-2f, -0x1.4d5ec6p-4f, -0x1.c33cf6p-3f, 0x1.541a4p-2f, 0x1.ef5c82p-4f, 0x1.ea9a14p-3f,
-    -0x1.249636p-1f, -0x1.4462aap-3f, 0x1.426d78p-2f, 0x1.9d0ac6p-3f, -0x1.e73098p-4f, 0x1.415f34p-3f,
-    0x1.1f8206p-3f, -0x1.9cc9c8p-4f, -0x1.aa495p-3f, -0x1.6fcadep-4f, 0x1.d86b7ap-12f, -0x1.d1a5cep-3f,
-    -0x1.67c1fcp-5f, 0x1.567082p-11f, -0x1.f0503ap-2f, 0x1.b7acdep-3f, -0x1.29d184p-3f, -0x1.093282p-2f,
-    0x1.eddda2p-4f, 0x1.0fa892p-3f, 0x1.05335p-1f, 0x1.4da19ep-1f, 0x1.e1dabp-5f, 0x1.a9c2dcp-2f,
-    0x1.45e2fp-4f, 0x1.5c6422p-3f, -0x1.089dc4p-1f, 0x1.63256p-2f
+static const float demo_l3_WT[128] = {
+    0x1.d9fb52p-2f, 0x1.830bc2p-3f, 0x1.d7aa1cp-4f, -0x1.c47974p-3f, 0x0p+0f, 0x0p+0f,
+    0x0p+0f, 0x0p+0f, -0x1.a82b68p-5f, 0x1.7c5b74p-5f, 0x1.f6c186p-7f, -0x1.62efd6p-2f,
+    0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x1.d1a8aap-2f, -0x1.1f088cp-2f,
+    -0x1.746d4ep-3f, -0x1.3d42ccp-2f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f,
+    -0x1.083ad4p-3f, 0x1.283becp-2f, 0x1.1c97bep-2f, 0x1.812648p-6f, 0x0p+0f, 0x0p+0f,
+    0x0p+0f, 0x0p+0f, 0x1.20f07ap-3f, 0x1.cc9c76p-10f, 0x1.da9084p-2f, 0x1.c443a6p-3f,
+    0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, -0x1.5b83c2p-5f, 0x1.01fcc4p-1f,
+    0x1.778c54p-2f, 0x1.c20f72p-4f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f,
+    -0x1.ebfb9ep-3f, -0x1.2e0746p-3f, 0x1.80711ep-7f, -0x1.3613bp-3f, 0x0p+0f, 0x0p+0f,
+    0x0p+0f, 0x0p+0f, 0x1.56337ep-2f, -0x1.82d5eap-2f, -0x1.190a4cp-2f, -0x1.4d5ec6p-4f,
+    0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, -0x1.c33cf6p-3f, 0x1.541a4p-2f,
+    0x1.ef5c82p-4f, 0x1.ea9a14p-3f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f,
+    -0x1.249636p-1f, -0x1.4462aap-3f, 0x1.426d78p-2f, 0x1.9d0ac6p-3f, 0x0p+0f, 0x0p+0f,
+    0x0p+0f, 0x0p+0f, -0x1.e73098p-4f, 0x1.415f34p-3f, 0x1.1f8206p-3f, -0x1.9cc9c8p-4f,
+    0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, -0x1.aa495p-3f, -0x1.6fcadep-4f,
+    0x1.d86b7ap-12f, -0x1.d1a5cep-3f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f,
+    -0x1.67c1fcp-5f, 0x1.567082p-11f, -0x1.f0503ap-2f, 0x1.b7acdep-3f, 0x0p+0f, 0x0p+0f,
+    0x0p+0f, 0x0p+0f, -0x1.29d184p-3f, -0x1.093282p-2f, 0x1.eddda2p-4f, 0x1.0fa892p-3f,
+    0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x1.05335p-1f, 0x1.4da19ep-1f,
+    0x1.e1dabp-5f, 0x1.a9c2dcp-2f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f,
+    0x1.45e2fp-4f, 0x1.5c6422p-3f, -0x1.089dc4p-1f, 0x1.63256p-2f, 0x0p+0f, 0x0p+0f,
+    0x0p+0f, 0x0p+0f
 };
 static const float demo_l3_b[4] = {
     0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f
@@ -567,30 +597,31 @@ static int demo_l3(const float *x, const uint16_t *xl, int xn, float *out)
 {
     {
         const int j0 = 0;
-        float acc[4];
+        float acc[8];
         for (int u = 0; u < 4; u++) acc[u] = demo_l3_b[j0 + u];
+        for (int u = 4; u < 8; u++) acc[u] = 0.0f;
         {
-            float acc1[4] = {0.0f};
-            float acc2[4] = {0.0f};
-            float acc3[4] = {0.0f};
+            float acc1[8] = {0.0f};
+            float acc2[8] = {0.0f};
+            float acc3[8] = {0.0f};
             int k = 0;
             for (; k + 3 < xn; k += 4) {
-                const float x0 = x[xl[k + 0]], *w0 = demo_l3_WT + (long)j0 * 16 + (long)(xl[k + 0]) * 4;
-                const float x1 = x[xl[k + 1]], *w1 = demo_l3_WT + (long)j0 * 16 + (long)(xl[k + 1]) * 4;
-                const float x2 = x[xl[k + 2]], *w2 = demo_l3_WT + (long)j0 * 16 + (long)(xl[k + 2]) * 4;
-                const float x3 = x[xl[k + 3]], *w3 = demo_l3_WT + (long)j0 * 16 + (long)(xl[k + 3]) * 4;
-                for (int u = 0; u < 4; u++) acc[u] += x0 * w0[u];
-                for (int u = 0; u < 4; u++) acc1[u] += x1 * w1[u];
-                for (int u = 0; u < 4; u++) acc2[u] += x2 * w2[u];
-                for (int u = 0; u < 4; u++) acc3[u] += x3 * w3[u];
+                const float x0 = x[xl[k + 0]], *w0 = demo_l3_WT + (long)(j0 / 16) * 256 + (long)(xl[k + 0]) * 8;
+                const float x1 = x[xl[k + 1]], *w1 = demo_l3_WT + (long)(j0 / 16) * 256 + (long)(xl[k + 1]) * 8;
+                const float x2 = x[xl[k + 2]], *w2 = demo_l3_WT + (long)(j0 / 16) * 256 + (long)(xl[k + 2]) * 8;
+                const float x3 = x[xl[k + 3]], *w3 = demo_l3_WT + (long)(j0 / 16) * 256 + (long)(xl[k + 3]) * 8;
+                for (int u = 0; u < 8; u++) acc[u] += x0 * w0[u];
+                for (int u = 0; u < 8; u++) acc1[u] += x1 * w1[u];
+                for (int u = 0; u < 8; u++) acc2[u] += x2 * w2[u];
+                for (int u = 0; u < 8; u++) acc3[u] += x3 * w3[u];
             }
             for (; k < xn; k++) {
-                const float x0 = x[xl[k + 0]], *w0 = demo_l3_WT + (long)j0 * 16 + (long)(xl[k + 0]) * 4;
-                for (int u = 0; u < 4; u++) acc[u] += x0 * w0[u];
+                const float x0 = x[xl[k + 0]], *w0 = demo_l3_WT + (long)(j0 / 16) * 256 + (long)(xl[k + 0]) * 8;
+                for (int u = 0; u < 8; u++) acc[u] += x0 * w0[u];
             }
-            for (int u = 0; u < 4; u++) acc[u] += acc1[u];
-            for (int u = 0; u < 4; u++) acc[u] += acc2[u];
-            for (int u = 0; u < 4; u++) acc[u] += acc3[u];
+            for (int u = 0; u < 8; u++) acc[u] += acc1[u];
+            for (int u = 0; u < 8; u++) acc[u] += acc2[u];
+            for (int u = 0; u < 8; u++) acc[u] += acc3[u];
         }
         for (int u = 0; u < 4; u++) {
             float a = acc[u];

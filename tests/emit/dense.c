@@ -63,13 +63,13 @@ static int g_l0(const float *x, float *h)
             float acc1[4] = {0.0f};
             int k = 0;
             for (; k < 2; k += 2) {
-                const float x0 = x[k + 0], *w0 = g_l0_WT + (long)j0 * 3 + (long)(k + 0) * 4;
-                const float x1 = x[k + 1], *w1 = g_l0_WT + (long)j0 * 3 + (long)(k + 1) * 4;
+                const float x0 = x[k + 0], *w0 = g_l0_WT + (long)(j0 / 4) * 12 + (long)(k + 0) * 4;
+                const float x1 = x[k + 1], *w1 = g_l0_WT + (long)(j0 / 4) * 12 + (long)(k + 1) * 4;
                 for (int u = 0; u < 4; u++) acc[u] += x0 * w0[u];
                 for (int u = 0; u < 4; u++) acc1[u] += x1 * w1[u];
             }
             for (; k < 3; k++) {
-                const float x0 = x[k + 0], *w0 = g_l0_WT + (long)j0 * 3 + (long)(k + 0) * 4;
+                const float x0 = x[k + 0], *w0 = g_l0_WT + (long)(j0 / 4) * 12 + (long)(k + 0) * 4;
                 for (int u = 0; u < 4; u++) acc[u] += x0 * w0[u];
             }
             for (int u = 0; u < 4; u++) acc[u] += acc1[u];
@@ -87,13 +87,13 @@ static int g_l0(const float *x, float *h)
             float acc1[1] = {0.0f};
             int k = 0;
             for (; k < 2; k += 2) {
-                const float x0 = x[k + 0], *w0 = g_l0_WT + (long)j0 * 3 + (long)(k + 0) * 1;
-                const float x1 = x[k + 1], *w1 = g_l0_WT + (long)j0 * 3 + (long)(k + 1) * 1;
+                const float x0 = x[k + 0], *w0 = g_l0_WT + (long)(j0 / 4) * 12 + (long)(k + 0) * 1;
+                const float x1 = x[k + 1], *w1 = g_l0_WT + (long)(j0 / 4) * 12 + (long)(k + 1) * 1;
                 for (int u = 0; u < 1; u++) acc[u] += x0 * w0[u];
                 for (int u = 0; u < 1; u++) acc1[u] += x1 * w1[u];
             }
             for (; k < 3; k++) {
-                const float x0 = x[k + 0], *w0 = g_l0_WT + (long)j0 * 3 + (long)(k + 0) * 1;
+                const float x0 = x[k + 0], *w0 = g_l0_WT + (long)(j0 / 4) * 12 + (long)(k + 0) * 1;
                 for (int u = 0; u < 1; u++) acc[u] += x0 * w0[u];
             }
             for (int u = 0; u < 1; u++) acc[u] += acc1[u];
@@ -107,39 +107,41 @@ static int g_l0(const float *x, float *h)
 }
 
 /* layer 1 fc2: dense 3 of 3 units, 5 inputs, relu */
-static const float g_l1_WT[15] = {
-    0x1p+0f, 0x1.8p+2f, 0x1.6p+3f, 0x1p+1f, 0x1.cp+2f, 0x1.8p+3f,
-    0x1.8p+1f, 0x1p+3f, 0x1.ap+3f, 0x1p+2f, 0x1.2p+3f, 0x1.cp+3f,
-    0x1.4p+2f, 0x1.4p+3f, 0x1.ep+3f
+static const float g_l1_WT[20] = {
+    0x1p+0f, 0x1.8p+2f, 0x1.6p+3f, 0x0p+0f, 0x1p+1f, 0x1.cp+2f,
+    0x1.8p+3f, 0x0p+0f, 0x1.8p+1f, 0x1p+3f, 0x1.ap+3f, 0x0p+0f,
+    0x1p+2f, 0x1.2p+3f, 0x1.cp+3f, 0x0p+0f, 0x1.4p+2f, 0x1.4p+3f,
+    0x1.ep+3f, 0x0p+0f
 };
 static int g_l1(const float *x, float *h)
 {
     {
         const int j0 = 0;
-        float acc[3];
+        float acc[4];
         for (int u = 0; u < 3; u++) acc[u] = 0.0f;
+        for (int u = 3; u < 4; u++) acc[u] = 0.0f;
         {
-            float acc1[3] = {0.0f};
-            float acc2[3] = {0.0f};
-            float acc3[3] = {0.0f};
+            float acc1[4] = {0.0f};
+            float acc2[4] = {0.0f};
+            float acc3[4] = {0.0f};
             int k = 0;
             for (; k < 4; k += 4) {
-                const float x0 = x[k + 0], *w0 = g_l1_WT + (long)j0 * 5 + (long)(k + 0) * 3;
-                const float x1 = x[k + 1], *w1 = g_l1_WT + (long)j0 * 5 + (long)(k + 1) * 3;
-                const float x2 = x[k + 2], *w2 = g_l1_WT + (long)j0 * 5 + (long)(k + 2) * 3;
-                const float x3 = x[k + 3], *w3 = g_l1_WT + (long)j0 * 5 + (long)(k + 3) * 3;
-                for (int u = 0; u < 3; u++) acc[u] += x0 * w0[u];
-                for (int u = 0; u < 3; u++) acc1[u] += x1 * w1[u];
-                for (int u = 0; u < 3; u++) acc2[u] += x2 * w2[u];
-                for (int u = 0; u < 3; u++) acc3[u] += x3 * w3[u];
+                const float x0 = x[k + 0], *w0 = g_l1_WT + (long)(j0 / 4) * 20 + (long)(k + 0) * 4;
+                const float x1 = x[k + 1], *w1 = g_l1_WT + (long)(j0 / 4) * 20 + (long)(k + 1) * 4;
+                const float x2 = x[k + 2], *w2 = g_l1_WT + (long)(j0 / 4) * 20 + (long)(k + 2) * 4;
+                const float x3 = x[k + 3], *w3 = g_l1_WT + (long)(j0 / 4) * 20 + (long)(k + 3) * 4;
+                for (int u = 0; u < 4; u++) acc[u] += x0 * w0[u];
+                for (int u = 0; u < 4; u++) acc1[u] += x1 * w1[u];
+                for (int u = 0; u < 4; u++) acc2[u] += x2 * w2[u];
+                for (int u = 0; u < 4; u++) acc3[u] += x3 * w3[u];
             }
             for (; k < 5; k++) {
-                const float x0 = x[k + 0], *w0 = g_l1_WT + (long)j0 * 5 + (long)(k + 0) * 3;
-                for (int u = 0; u < 3; u++) acc[u] += x0 * w0[u];
+                const float x0 = x[k + 0], *w0 = g_l1_WT + (long)(j0 / 4) * 20 + (long)(k + 0) * 4;
+                for (int u = 0; u < 4; u++) acc[u] += x0 * w0[u];
             }
-            for (int u = 0; u < 3; u++) acc[u] += acc1[u];
-            for (int u = 0; u < 3; u++) acc[u] += acc2[u];
-            for (int u = 0; u < 3; u++) acc[u] += acc3[u];
+            for (int u = 0; u < 4; u++) acc[u] += acc1[u];
+            for (int u = 0; u < 4; u++) acc[u] += acc2[u];
+            for (int u = 0; u < 4; u++) acc[u] += acc3[u];
         }
         for (int u = 0; u < 3; u++) {
             float a = acc[u];
@@ -150,8 +152,9 @@ static int g_l1(const float *x, float *h)
 }
 
 /* layer 2 out: output 2 of 2 units, 3 inputs, identity */
-static const float g_l2_WT[6] = {
-    0x1p+0f, 0x1p+2f, 0x1p+1f, 0x1.4p+2f, 0x1.8p+1f, 0x1.8p+2f
+static const float g_l2_WT[12] = {
+    0x1p+0f, 0x1p+2f, 0x0p+0f, 0x0p+0f, 0x1p+1f, 0x1.4p+2f,
+    0x0p+0f, 0x0p+0f, 0x1.8p+1f, 0x1.8p+2f, 0x0p+0f, 0x0p+0f
 };
 static const float g_l2_b[2] = {
     0x1p-1f, -0x1p-1f
@@ -160,22 +163,23 @@ static int g_l2(const float *x, float *out)
 {
     {
         const int j0 = 0;
-        float acc[2];
+        float acc[4];
         for (int u = 0; u < 2; u++) acc[u] = g_l2_b[j0 + u];
+        for (int u = 2; u < 4; u++) acc[u] = 0.0f;
         {
-            float acc1[2] = {0.0f};
+            float acc1[4] = {0.0f};
             int k = 0;
             for (; k < 2; k += 2) {
-                const float x0 = x[k + 0], *w0 = g_l2_WT + (long)j0 * 3 + (long)(k + 0) * 2;
-                const float x1 = x[k + 1], *w1 = g_l2_WT + (long)j0 * 3 + (long)(k + 1) * 2;
-                for (int u = 0; u < 2; u++) acc[u] += x0 * w0[u];
-                for (int u = 0; u < 2; u++) acc1[u] += x1 * w1[u];
+                const float x0 = x[k + 0], *w0 = g_l2_WT + (long)(j0 / 4) * 12 + (long)(k + 0) * 4;
+                const float x1 = x[k + 1], *w1 = g_l2_WT + (long)(j0 / 4) * 12 + (long)(k + 1) * 4;
+                for (int u = 0; u < 4; u++) acc[u] += x0 * w0[u];
+                for (int u = 0; u < 4; u++) acc1[u] += x1 * w1[u];
             }
             for (; k < 3; k++) {
-                const float x0 = x[k + 0], *w0 = g_l2_WT + (long)j0 * 3 + (long)(k + 0) * 2;
-                for (int u = 0; u < 2; u++) acc[u] += x0 * w0[u];
+                const float x0 = x[k + 0], *w0 = g_l2_WT + (long)(j0 / 4) * 12 + (long)(k + 0) * 4;
+                for (int u = 0; u < 4; u++) acc[u] += x0 * w0[u];
             }
-            for (int u = 0; u < 2; u++) acc[u] += acc1[u];
+            for (int u = 0; u < 4; u++) acc[u] += acc1[u];
         }
         for (int u = 0; u < 2; u++) {
             float a = acc[u];

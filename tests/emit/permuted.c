@@ -102,13 +102,13 @@ static int g_l0(const float *x, float *h, uint16_t *hl, unsigned char *mk)
             float acc1[2] = {0.0f};
             int k = 0;
             for (; k < 2; k += 2) {
-                const float x0 = x[k + 0], *w0 = g_l0_WT + (long)j0 * 3 + (long)(k + 0) * 2;
-                const float x1 = x[k + 1], *w1 = g_l0_WT + (long)j0 * 3 + (long)(k + 1) * 2;
+                const float x0 = x[k + 0], *w0 = g_l0_WT + (long)(j0 / 2) * 6 + (long)(k + 0) * 2;
+                const float x1 = x[k + 1], *w1 = g_l0_WT + (long)(j0 / 2) * 6 + (long)(k + 1) * 2;
                 for (int u = 0; u < 2; u++) acc[u] += x0 * w0[u];
                 for (int u = 0; u < 2; u++) acc1[u] += x1 * w1[u];
             }
             for (; k < 3; k++) {
-                const float x0 = x[k + 0], *w0 = g_l0_WT + (long)j0 * 3 + (long)(k + 0) * 2;
+                const float x0 = x[k + 0], *w0 = g_l0_WT + (long)(j0 / 2) * 6 + (long)(k + 0) * 2;
                 for (int u = 0; u < 2; u++) acc[u] += x0 * w0[u];
             }
             for (int u = 0; u < 2; u++) acc[u] += acc1[u];
@@ -138,13 +138,13 @@ static int g_l0(const float *x, float *h, uint16_t *hl, unsigned char *mk)
             float acc1[1] = {0.0f};
             int k = 0;
             for (; k < 2; k += 2) {
-                const float x0 = x[k + 0], *w0 = g_l0_WT + (long)j0 * 3 + (long)(k + 0) * 1;
-                const float x1 = x[k + 1], *w1 = g_l0_WT + (long)j0 * 3 + (long)(k + 1) * 1;
+                const float x0 = x[k + 0], *w0 = g_l0_WT + (long)(j0 / 2) * 6 + (long)(k + 0) * 1;
+                const float x1 = x[k + 1], *w1 = g_l0_WT + (long)(j0 / 2) * 6 + (long)(k + 1) * 1;
                 for (int u = 0; u < 1; u++) acc[u] += x0 * w0[u];
                 for (int u = 0; u < 1; u++) acc1[u] += x1 * w1[u];
             }
             for (; k < 3; k++) {
-                const float x0 = x[k + 0], *w0 = g_l0_WT + (long)j0 * 3 + (long)(k + 0) * 1;
+                const float x0 = x[k + 0], *w0 = g_l0_WT + (long)(j0 / 2) * 6 + (long)(k + 0) * 1;
                 for (int u = 0; u < 1; u++) acc[u] += x0 * w0[u];
             }
             for (int u = 0; u < 1; u++) acc[u] += acc1[u];
@@ -233,13 +233,13 @@ static int g_l1(const float *x, const uint16_t *xl, int xn, float *h, uint16_t *
             float acc1[2] = {0.0f};
             int k = 0;
             for (; k + 1 < xn; k += 2) {
-                const float x0 = x[xl[k + 0]], *w0 = g_l1_WT + (long)j0 * 5 + (long)(xl[k + 0]) * 2;
-                const float x1 = x[xl[k + 1]], *w1 = g_l1_WT + (long)j0 * 5 + (long)(xl[k + 1]) * 2;
+                const float x0 = x[xl[k + 0]], *w0 = g_l1_WT + (long)(j0 / 2) * 10 + (long)(xl[k + 0]) * 2;
+                const float x1 = x[xl[k + 1]], *w1 = g_l1_WT + (long)(j0 / 2) * 10 + (long)(xl[k + 1]) * 2;
                 for (int u = 0; u < 2; u++) acc[u] += x0 * w0[u];
                 for (int u = 0; u < 2; u++) acc1[u] += x1 * w1[u];
             }
             for (; k < xn; k++) {
-                const float x0 = x[xl[k + 0]], *w0 = g_l1_WT + (long)j0 * 5 + (long)(xl[k + 0]) * 2;
+                const float x0 = x[xl[k + 0]], *w0 = g_l1_WT + (long)(j0 / 2) * 10 + (long)(xl[k + 0]) * 2;
                 for (int u = 0; u < 2; u++) acc[u] += x0 * w0[u];
             }
             for (int u = 0; u < 2; u++) acc[u] += acc1[u];
@@ -271,17 +271,17 @@ static int g_l1(const float *x, const uint16_t *xl, int xn, float *h, uint16_t *
             float acc3[1] = {0.0f};
             int k = 0;
             for (; k + 3 < xn; k += 4) {
-                const float x0 = x[xl[k + 0]], *w0 = g_l1_WT + (long)j0 * 5 + (long)(xl[k + 0]) * 1;
-                const float x1 = x[xl[k + 1]], *w1 = g_l1_WT + (long)j0 * 5 + (long)(xl[k + 1]) * 1;
-                const float x2 = x[xl[k + 2]], *w2 = g_l1_WT + (long)j0 * 5 + (long)(xl[k + 2]) * 1;
-                const float x3 = x[xl[k + 3]], *w3 = g_l1_WT + (long)j0 * 5 + (long)(xl[k + 3]) * 1;
+                const float x0 = x[xl[k + 0]], *w0 = g_l1_WT + (long)(j0 / 2) * 10 + (long)(xl[k + 0]) * 1;
+                const float x1 = x[xl[k + 1]], *w1 = g_l1_WT + (long)(j0 / 2) * 10 + (long)(xl[k + 1]) * 1;
+                const float x2 = x[xl[k + 2]], *w2 = g_l1_WT + (long)(j0 / 2) * 10 + (long)(xl[k + 2]) * 1;
+                const float x3 = x[xl[k + 3]], *w3 = g_l1_WT + (long)(j0 / 2) * 10 + (long)(xl[k + 3]) * 1;
                 for (int u = 0; u < 1; u++) acc[u] += x0 * w0[u];
                 for (int u = 0; u < 1; u++) acc1[u] += x1 * w1[u];
                 for (int u = 0; u < 1; u++) acc2[u] += x2 * w2[u];
                 for (int u = 0; u < 1; u++) acc3[u] += x3 * w3[u];
             }
             for (; k < xn; k++) {
-                const float x0 = x[xl[k + 0]], *w0 = g_l1_WT + (long)j0 * 5 + (long)(xl[k + 0]) * 1;
+                const float x0 = x[xl[k + 0]], *w0 = g_l1_WT + (long)(j0 / 2) * 10 + (long)(xl[k + 0]) * 1;
                 for (int u = 0; u < 1; u++) acc[u] += x0 * w0[u];
             }
             for (int u = 0; u < 1; u++) acc[u] += acc1[u];
@@ -315,13 +315,13 @@ static int g_l2(const float *x, const uint16_t *xl, int xn, float *out)
             float acc1[2] = {0.0f};
             int k = 0;
             for (; k + 1 < xn; k += 2) {
-                const float x0 = x[xl[k + 0]], *w0 = g_l2_WT + (long)j0 * 3 + (long)(xl[k + 0]) * 2;
-                const float x1 = x[xl[k + 1]], *w1 = g_l2_WT + (long)j0 * 3 + (long)(xl[k + 1]) * 2;
+                const float x0 = x[xl[k + 0]], *w0 = g_l2_WT + (long)(j0 / 2) * 6 + (long)(xl[k + 0]) * 2;
+                const float x1 = x[xl[k + 1]], *w1 = g_l2_WT + (long)(j0 / 2) * 6 + (long)(xl[k + 1]) * 2;
                 for (int u = 0; u < 2; u++) acc[u] += x0 * w0[u];
                 for (int u = 0; u < 2; u++) acc1[u] += x1 * w1[u];
             }
             for (; k < xn; k++) {
-                const float x0 = x[xl[k + 0]], *w0 = g_l2_WT + (long)j0 * 3 + (long)(xl[k + 0]) * 2;
+                const float x0 = x[xl[k + 0]], *w0 = g_l2_WT + (long)(j0 / 2) * 6 + (long)(xl[k + 0]) * 2;
                 for (int u = 0; u < 2; u++) acc[u] += x0 * w0[u];
             }
             for (int u = 0; u < 2; u++) acc[u] += acc1[u];

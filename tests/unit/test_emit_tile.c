@@ -13,6 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "emit.h"
+#include "emit_int.h"
 #include "front.h"
 #include "ir.h"
 
@@ -137,6 +138,31 @@ static void dense(void **state)
     ar_free(&a);
 }
 
+/* The emitted erf against the C library's, in double, over [-6, 6]. */
+static void erf_accuracy(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/dgc_erf_XXXXXX", path[64], cmd[256];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/erf.c", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("#include <math.h>\n#include <stdio.h>\n", f);
+    for (const char *c = em_erf_src; *c; c++) fputc(*c == '@' ? 't' : *c, f);
+    fputs("int main(void)\n{\n    double worst = 0;\n"
+          "    for (int k = -60000; k <= 60000; k++) {\n"
+          "        float x = (float)k * 1e-4f;\n"
+          "        double d = fabs((double)t_erf(x) - erf((double)x));\n"
+          "        if (d > worst) worst = d;\n    }\n"
+          "    printf(\"%.3g\\n\", worst);\n    return worst > 5e-7;\n}\n", f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "gcc -std=c99 -Wall -Wextra -Werror -pedantic -O2 -o %s/erf %s -lm && %s/erf",
+             dir, path, dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     diag_init(stderr);
@@ -145,6 +171,7 @@ int main(void)
         cmocka_unit_test(rows),
         cmocka_unit_test(permuted),
         cmocka_unit_test(dense),
+        cmocka_unit_test(erf_accuracy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
