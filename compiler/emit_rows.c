@@ -73,7 +73,10 @@ void em_rows_gated(em *e, int li, const char *cond, int list)
     else em_printf(e, "    %s ol[%d];\n", ty, n);
     em_printf(e, "    int cnt = 0;\n    for (int j = 0; j < %d; j++) {\n", n);
     em_printf(e, "        int o = %s;\n        if (mk) mk[%s] = (unsigned char)o;\n", cond, em_unit(e, li, "j"));
-    em_printf(e, "        h[j] = %s;\n        if (o) ol[cnt++] = (%s)j;\n    }\n", em_fstr(e, l->closed_value), ty);
+    /* Branch-free: an open rate near 50% would mispredict every other unit
+     * (ol[cnt] is in bounds: cnt <= j). */
+    em_printf(e, "        h[j] = %s;\n        ol[cnt] = (%s)j;\n        cnt += o;\n    }\n",
+              em_fstr(e, l->closed_value), ty);
     em_printf(e, "    int oq = 0;\n");
     if (n >= GROUP) { /* else no group can fill (and no dead code indexes past ol) */
         em_printf(e, "    for (; oq + %d <= cnt; oq += %d) {\n", GROUP, GROUP);

@@ -98,7 +98,7 @@ static void tile_body(em *e, int li, int w, const char *cond, const char *dst, i
     if (gated) {
         em_printf(e, "%sfor (int u = 0; u < %d; u++)\n", ind, w);
         if (list)
-            em_printf(e, "%s    if (tm >> u & 1u) hl[cnt++] = (%s)(j0 + u);\n", ind,
+            em_printf(e, "%s    hl[cnt] = (%s)(j0 + u), cnt += (int)(tm >> u & 1u);\n", ind,
                       em_idx_type(e->list_n[e->v[li + 1].slot]));
         else
             em_printf(e, "%s    cnt += (int)(tm >> u & 1u);\n", ind);

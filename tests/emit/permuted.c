@@ -118,7 +118,7 @@ static int g_l0(const float *x, float *h, uint16_t *hl, unsigned char *mk)
             h[j0 + u] = tm >> u & 1u ? (a > 0.0f ? a : 0.0f) : 0x0p+0f;
         }
         for (int u = 0; u < 2; u++)
-            if (tm >> u & 1u) hl[cnt++] = (uint16_t)(j0 + u);
+            hl[cnt] = (uint16_t)(j0 + u), cnt += (int)(tm >> u & 1u);
     }
     {
         const int j0 = 4;
@@ -154,7 +154,7 @@ static int g_l0(const float *x, float *h, uint16_t *hl, unsigned char *mk)
             h[j0 + u] = tm >> u & 1u ? (a > 0.0f ? a : 0.0f) : 0x0p+0f;
         }
         for (int u = 0; u < 1; u++)
-            if (tm >> u & 1u) hl[cnt++] = (uint16_t)(j0 + u);
+            hl[cnt] = (uint16_t)(j0 + u), cnt += (int)(tm >> u & 1u);
     }
     return cnt;
 }
@@ -249,7 +249,7 @@ static int g_l1(const float *x, const uint16_t *xl, int xn, float *h, uint16_t *
             h[j0 + u] = tm >> u & 1u ? (a > 0.0f ? a : 0.0f) : 0x0p+0f;
         }
         for (int u = 0; u < 2; u++)
-            if (tm >> u & 1u) hl[cnt++] = (uint16_t)(j0 + u);
+            hl[cnt] = (uint16_t)(j0 + u), cnt += (int)(tm >> u & 1u);
     }
     {
         const int j0 = 2;
@@ -293,7 +293,7 @@ static int g_l1(const float *x, const uint16_t *xl, int xn, float *h, uint16_t *
             h[j0 + u] = tm >> u & 1u ? (a > 0.0f ? a : 0.0f) : 0x0p+0f;
         }
         for (int u = 0; u < 1; u++)
-            if (tm >> u & 1u) hl[cnt++] = (uint16_t)(j0 + u);
+            hl[cnt] = (uint16_t)(j0 + u), cnt += (int)(tm >> u & 1u);
     }
     return cnt;
 }

@@ -96,7 +96,8 @@ static int g_l0(const float *x, float *h, uint16_t *hl, unsigned char *mk)
         int o = z[j] > 0x0p+0f;
         if (mk) mk[j] = (unsigned char)o;
         h[j] = 0x0p+0f;
-        if (o) ol[cnt++] = (uint16_t)j;
+        ol[cnt] = (uint16_t)j;
+        cnt += o;
     }
     int oq = 0;
     for (; oq + 4 <= cnt; oq += 4) {
@@ -215,7 +216,8 @@ static int g_l1(const float *x, const uint16_t *xl, int xn, float *h, uint16_t *
         int o = z[j] > 0x0p+0f;
         if (mk) mk[j] = (unsigned char)o;
         h[j] = 0x0p+0f;
-        if (o) ol[cnt++] = (uint16_t)j;
+        ol[cnt] = (uint16_t)j;
+        cnt += o;
     }
     int oq = 0;
     for (; oq < cnt; oq++) {
