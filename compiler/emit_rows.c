@@ -71,12 +71,14 @@ void em_rows_gated(em *e, int li, const char *cond, int list)
     const char *ty = list ? em_idx_type(e->list_n[e->v[li + 1].slot]) : em_idx_type(n);
     if (list) em_printf(e, "    %s *ol = hl;\n", ty);
     else em_printf(e, "    %s ol[%d];\n", ty, n);
+    /* Separate loops so each is simple: the closed values and the mask
+     * vectorise, and the list is built branch-free (an open rate near 50%
+     * would mispredict every other unit; ol[cnt] is in bounds: cnt <= j). */
+    em_printf(e, "    for (int j = 0; j < %d; j++) h[j] = %s;\n", n, em_fstr(e, l->closed_value));
+    em_printf(e, "    if (mk) for (int j = 0; j < %d; j++) mk[%s] = (unsigned char)(%s);\n", n,
+              em_unit(e, li, "j"), cond);
     em_printf(e, "    int cnt = 0;\n    for (int j = 0; j < %d; j++) {\n", n);
-    em_printf(e, "        int o = %s;\n        if (mk) mk[%s] = (unsigned char)o;\n", cond, em_unit(e, li, "j"));
-    /* Branch-free: an open rate near 50% would mispredict every other unit
-     * (ol[cnt] is in bounds: cnt <= j). */
-    em_printf(e, "        h[j] = %s;\n        ol[cnt] = (%s)j;\n        cnt += o;\n    }\n",
-              em_fstr(e, l->closed_value), ty);
+    em_printf(e, "        ol[cnt] = (%s)j;\n        cnt += %s;\n    }\n", ty, cond);
     em_printf(e, "    int oq = 0;\n");
     if (n >= GROUP) { /* else no group can fill (and no dead code indexes past ol) */
         em_printf(e, "    for (; oq + %d <= cnt; oq += %d) {\n", GROUP, GROUP);

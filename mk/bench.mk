@@ -2,7 +2,7 @@
 # relMAC+gate for each shipped Fashion-MNIST model (tools/bench). Not part of
 # `make check`. BENCH_JSON=1 prints JSON. Until trained models ship, a random
 # 784-512-256-10 low-rank model from tools/make_big_model.py stands in.
-BENCH_MODELS ?= $(or $(wildcard models/fashion_*.dg),$(B)/bench/big/big.dg)
+BENCH_MODELS ?= $(or $(wildcard models/fashion_*.dg),$(B)/bench/big/big.dg models/demo.dg)
 
 .PHONY: bench
 bench: $(B)/tools/bench $(BENCH_MODELS)

@@ -91,13 +91,12 @@ static int g_l0(const float *x, float *h, uint16_t *hl, unsigned char *mk)
         }
     }
     uint16_t *ol = hl;
+    for (int j = 0; j < 5; j++) h[j] = 0x0p+0f;
+    if (mk) for (int j = 0; j < 5; j++) mk[j] = (unsigned char)(z[j] > 0x0p+0f);
     int cnt = 0;
     for (int j = 0; j < 5; j++) {
-        int o = z[j] > 0x0p+0f;
-        if (mk) mk[j] = (unsigned char)o;
-        h[j] = 0x0p+0f;
         ol[cnt] = (uint16_t)j;
-        cnt += o;
+        cnt += z[j] > 0x0p+0f;
     }
     int oq = 0;
     for (; oq + 4 <= cnt; oq += 4) {
@@ -211,13 +210,12 @@ static int g_l1(const float *x, const uint16_t *xl, int xn, float *h, uint16_t *
         for (int u = 0; u < 3; u++) z[0 + u] = za[u];
     }
     uint16_t *ol = hl;
+    for (int j = 0; j < 3; j++) h[j] = 0x0p+0f;
+    if (mk) for (int j = 0; j < 3; j++) mk[j] = (unsigned char)(z[j] > 0x0p+0f);
     int cnt = 0;
     for (int j = 0; j < 3; j++) {
-        int o = z[j] > 0x0p+0f;
-        if (mk) mk[j] = (unsigned char)o;
-        h[j] = 0x0p+0f;
         ol[cnt] = (uint16_t)j;
-        cnt += o;
+        cnt += z[j] > 0x0p+0f;
     }
     int oq = 0;
     for (; oq < cnt; oq++) {

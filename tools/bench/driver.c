@@ -182,7 +182,7 @@ int main(int argc, char **argv)
     /* Each layer's real inputs, from a dense forward pass. */
     float *lin[MAXL];
     for (int l = 0; l < nl; l++) lin[l] = malloc((size_t)n * (size_t)L[l].n_in * sizeof(float));
-    for (int s = 0; s < n; s++) {
+    for (int s = 0; s < n && nl > 0; s++) {
         prep(x + (long)s * n_in0, lin[0] + (long)s * n_in0);
         for (int l = 0; l + 1 < nl; l++)
             naive_layer(&L[l], lin[l] + (long)s * L[l].n_in, lin[l + 1] + (long)s * L[l + 1].n_in);
