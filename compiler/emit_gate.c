@@ -88,15 +88,26 @@ void em_gate_data(em *e, int li)
  * order); term(i) is pre + "[i]" + mid + "[i]" + post (mid NULL: pre[i]). */
 static void lane_sum(em *e, const char *acc, const char *pre, const char *mid, const char *post, int n)
 {
-    int vw = e->p->vw > 1 ? e->p->vw : 1, nv = vw > 1 ? n / vw * vw : 0;
-    const char *il = "[i + l]", *i1 = "[i]";
+    /* Four sets of lanes when long enough: four chains of adds in flight. */
+    int vw = e->p->vw > 1 ? e->p->vw : 1, sets = n >= 8 * vw ? 4 : 1;
+    int nv = vw > 1 ? n / (vw * sets) * (vw * sets) : 0;
     if (nv > 0) {
-        em_printf(e, "    {\n        float ls[%d] = {0.0f};\n", vw);
-        em_printf(e, "        for (int i = 0; i < %d; i += %d)\n", nv, vw);
-        em_printf(e, "            for (int l = 0; l < %d; l++) ls[l] += %s%s", vw, pre, il);
-        if (mid) em_printf(e, "%s%s%s", mid, il, post);
-        em_printf(e, ";\n        for (int l = 0; l < %d; l++) %s += ls[l];\n    }\n", vw, acc);
+        em_printf(e, "    {\n");
+        for (int q = 0; q < sets; q++) em_printf(e, "        float ls%d[%d] = {0.0f};\n", q, vw);
+        em_printf(e, "        for (int i = 0; i < %d; i += %d) {\n", nv, vw * sets);
+        for (int q = 0; q < sets; q++) {
+            const char *il = ar_printf(&e->a, "[i + %d + l]", q * vw);
+            em_printf(e, "            for (int l = 0; l < %d; l++) ls%d[l] += %s%s", vw, q, pre, il);
+            if (mid) em_printf(e, "%s%s%s", mid, il, post);
+            em_printf(e, ";\n");
+        }
+        em_printf(e, "        }\n");
+        for (int q = 1; q < sets; q++)
+            em_printf(e, "        for (int l = 0; l < %d; l++) ls0[l] += ls%d[l];\n", vw, q);
+        em_lanes_add(e, "        ", acc, "ls0", vw);
+        em_printf(e, "    }\n");
     }
+    const char *i1 = "[i]";
     if (n > nv) {
         em_printf(e, "    for (int i = %d; i < %d; i++) %s += %s%s", nv, n, acc, pre, i1);
         if (mid) em_printf(e, "%s%s%s", mid, i1, post);

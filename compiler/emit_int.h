@@ -58,6 +58,7 @@ int em_rows(const ir_layer *l);   /* units whose row is computed (not constant) 
 const char *em_list_name(em *e, int vi); /* the static list of v[vi] */
 /* ind a += row[i] * x[i] for every listed i of v (v[vi], or NULL: all of n) */
 void em_dot(em *e, const char *ind, const char *row, const char *x, int vi, int n);
+void em_lanes_add(em *e, const char *ind, const char *acc, const char *lanes, int vw);
 /* acc[0..w) += x[i] * (base + i*w)[0..w) for every listed i of v[vi] (vi < 0:
  * all of n). The caller declares and initialises float acc[w]. */
 void em_axpy(em *e, const char *ind, const char *x, int vi, int n, const char *base, int w);

@@ -93,7 +93,8 @@ void em_dot(em *e, const char *ind, const char *row, const char *x, int vi, int 
                 em_printf(e, "%s    for (int i = %d; i < %d; i += %d)\n"
                              "%s        for (int l = 0; l < %d; l++) ps0[l] += %s[i + l] * %s[i + l];\n",
                           ind, nv, n / vw * vw, vw, ind, vw, row, x);
-            em_printf(e, "%s    for (int l = 0; l < %d; l++) a += ps0[l];\n%s}\n", ind, vw, ind);
+            em_lanes_add(e, ar_printf(&e->a, "%s    ", ind), "a", "ps0", vw);
+            em_printf(e, "%s}\n", ind);
         }
         if (nv > 0) nv = n / vw * vw;
         if (n > nv)
@@ -161,4 +162,16 @@ void em_axpy(em *e, const char *ind, const char *x, int vi, int n, const char *b
     for (int k = 1; k < S; k++)
         em_printf(e, "%s    for (int u = 0; u < %d; u++) acc[u] += %s[u];\n", ind, w, acc_name(k));
     em_printf(e, "%s}\n", ind);
+}
+
+/* acc += the sum of lanes[0..vw) as a tree (halves added lane-wise), so
+ * the adds form a chain of log2(vw) steps instead of vw. */
+void em_lanes_add(em *e, const char *ind, const char *acc, const char *lanes, int vw)
+{
+    int w = vw;
+    while (w > 2 && w % 2 == 0) {
+        w /= 2;
+        em_printf(e, "%sfor (int l = 0; l < %d; l++) %s[l] += %s[l + %d];\n", ind, w, lanes, lanes, w);
+    }
+    em_printf(e, "%sfor (int l = 0; l < %d; l++) %s += %s[l];\n", ind, w, acc, lanes);
 }

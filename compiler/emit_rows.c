@@ -39,7 +39,7 @@ static void group_dot(em *e, int li, int g)
     }
     if (nv > 0)
         for (int q = 0; q < g; q++)
-            em_printf(e, "%sfor (int l = 0; l < %d; l++) a%d += p%d[l];\n", ind, vw, q, q);
+            em_lanes_add(e, ind, ar_printf(&e->a, "a%d", q), ar_printf(&e->a, "p%d", q), vw);
 }
 
 /* Rows ol[q .. q+g) computed and written to h. */

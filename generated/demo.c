@@ -208,17 +208,23 @@ static int demo_l0(const float *x, float *h, unsigned char *mk)
     float z[32];
     float gm = 0.0f, gv = 0.0f;
     {
-        float ls[8] = {0.0f};
-        for (int i = 0; i < 8; i += 8)
-            for (int l = 0; l < 8; l++) ls[l] += x[i + l];
-        for (int l = 0; l < 8; l++) gm += ls[l];
+        float ls0[8] = {0.0f};
+        for (int i = 0; i < 8; i += 8) {
+            for (int l = 0; l < 8; l++) ls0[l] += x[i + 0 + l];
+        }
+        for (int l = 0; l < 4; l++) ls0[l] += ls0[l + 4];
+        for (int l = 0; l < 2; l++) ls0[l] += ls0[l + 2];
+        for (int l = 0; l < 2; l++) gm += ls0[l];
     }
     gm /= 0x1p+3f;
     {
-        float ls[8] = {0.0f};
-        for (int i = 0; i < 8; i += 8)
-            for (int l = 0; l < 8; l++) ls[l] += (x[i + l] - gm) * (x[i + l] - gm);
-        for (int l = 0; l < 8; l++) gv += ls[l];
+        float ls0[8] = {0.0f};
+        for (int i = 0; i < 8; i += 8) {
+            for (int l = 0; l < 8; l++) ls0[l] += (x[i + 0 + l] - gm) * (x[i + 0 + l] - gm);
+        }
+        for (int l = 0; l < 4; l++) ls0[l] += ls0[l + 4];
+        for (int l = 0; l < 2; l++) ls0[l] += ls0[l + 2];
+        for (int l = 0; l < 2; l++) gv += ls0[l];
     }
     gv /= 0x1p+3f;
     const float ginv = 1.0f / sqrtf(gv + 0x1.4f8b58p-17f);
@@ -522,7 +528,9 @@ static int demo_l2(const float *x, float *h, uint16_t *hl, unsigned char *mk)
             for (int i = 0; i < 32; i += 8) {
                 for (int l = 0; l < 8; l++) ps0[l] += demo_l2_W[j][i + 0 + l] * x[i + 0 + l];
             }
-            for (int l = 0; l < 8; l++) a += ps0[l];
+            for (int l = 0; l < 4; l++) ps0[l] += ps0[l + 4];
+            for (int l = 0; l < 2; l++) ps0[l] += ps0[l + 2];
+            for (int l = 0; l < 2; l++) a += ps0[l];
         }
         a += demo_l2_b[j];
         h[j] = 0.5f * a * (1.0f + demo_erf(a * 0.70710678f));
