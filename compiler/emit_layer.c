@@ -204,6 +204,12 @@ static void body_dense(em *e, int li, const rows *r)
         return;
     }
     int list = e->v[li + 1].list == LIST_DYN && e->v[li + 1].passed;
+    if (l->tile && dyn_gate(l) && l->gate.src == GSRC_SELF) { /* every row, then decide */
+        em_tile_rows(e, li, NULL, "h", 0);
+        em_gate_logits(e, li);
+        gated_rows(e, li, em_gate_decide(e, li), list);
+        return;
+    }
     if (l->tile && dyn_gate(l)) {
         em_gate_logits(e, li);
         em_tile_rows(e, li, em_gate_decide(e, li), "h", list);

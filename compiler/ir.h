@@ -9,7 +9,8 @@
  *                     open iff z > zthr, no expf on the gate path.
  * After both passes no layer has GATE_STATIC. Then, optionally:
  *   ir_pass_gate_norm - a gate norm's weight and bias folded into G or A.
- *   ir_pass_dense   - every dynamic gate dropped (the dense baseline).
+ *   ir_pass_dense   - (before the static pass) every gate dropped: the
+ *                     dense baseline.
  *   ir_pass_permute - units reordered from calibration masks so units that
  *                     open together share tiles (pass_permute.c).
  *   ir_pass_tile    - each dense layer's layout for a target (pass_tile.c). */
@@ -122,7 +123,7 @@ const ir_target *ir_target_default(void);
  * every consumer of the IR wants unless it chooses a target itself. */
 ir_program *ir_lower(arena *a, const mdl_model *m);
 /* The same for target t; c (may be NULL) drives permutation and layout;
- * dense drops every dynamic gate (the baseline). */
+ * dense drops every gate, static ones included (the baseline). */
 ir_program *ir_lower_for(arena *a, const mdl_model *m, const ir_target *t, const ir_calib *c,
                          int dense);
 

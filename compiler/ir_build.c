@@ -115,11 +115,11 @@ ir_program *ir_lower_for(arena *a, const mdl_model *m, const ir_target *t, const
                          int dense)
 {
     ir_program *p = ir_build(a, m);
+    if (dense) ir_pass_dense(p);
     ir_pass_static(a, p);
     ir_pass_threshold(p);
     ir_pass_gate_norm(a, p);
-    if (dense) ir_pass_dense(p);
-    else ir_pass_permute(a, p, c, t->tile);
+    if (!dense) ir_pass_permute(a, p, c, t->tile);
     ir_pass_tile(p, t, dense ? NULL : c);
     return p;
 }

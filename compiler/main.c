@@ -15,7 +15,7 @@ void cli_usage(FILE *out)
           "                   '-' writes one self-contained C file to standard output)\n"
           "  --header FILE    write the header here (default: OUT with .c replaced by .h)\n"
           "  --prefix NAME    prefix of every generated symbol (default: the model name)\n"
-          "  --dense          ignore every dynamic gate: compute every unit (the baseline)\n"
+          "  --dense          ignore every gate: compute every unit (the baseline)\n"
           "  --target NAME    x86-64 (default), cortex-m4, cortex-m0 or generic: tile and\n"
           "                   vector width presets\n"
           "  --tile N         units per tile, 0..32 (0: one dot product per open unit)\n"

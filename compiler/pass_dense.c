@@ -1,15 +1,14 @@
-/* pass_dense: every dynamic gate dropped, every unit computed: the dense
- * baseline (`dgc --dense`) that gated code is measured against. Static
- * gates are already folded by ir_pass_static, which is exact. */
+/* pass_dense: every gate dropped, every unit computed: the dense baseline
+ * (`dgc --dense`) that gated code is measured against. Runs before
+ * ir_pass_static, so static gates (the input gate included) are dropped
+ * too and nothing is deleted: the baseline is the model's full layers. */
 #include "ir.h"
 
 void ir_pass_dense(ir_program *p)
 {
+    p->in_gate.kind = GATE_NONE;
     for (int i = 0; i < p->n_layers; i++) {
-        ir_layer *l = &p->layers[i];
-        if (l->gate.kind == GATE_LINEAR || l->gate.kind == GATE_LOWRANK) {
-            l->gate.kind = GATE_NONE;
-            l->closed_value = 0.0f;
-        }
+        p->layers[i].gate.kind = GATE_NONE;
+        p->layers[i].closed_value = 0.0f;
     }
 }

@@ -7,8 +7,9 @@
  *              are scattered so thinly that most open tiles hold one unit.
  * Without calibration every layer it can tile is tiled; with calibration a
  * gated layer compares the measured share of open tiles with the share of
- * open units. Layers with units fixed at compile time (const_mask) and
- * gates that read the layer's own output stay row-wise. */
+ * open units. A gate that reads the layer's own output needs every row:
+ * those are computed in tiles, ungated, then decided. Layers with units
+ * fixed at compile time (const_mask) stay row-wise. */
 #include <string.h>
 #include "ir.h"
 
@@ -40,8 +41,7 @@ static int dyn_gate(const ir_layer *l)
 
 static int tileable(const ir_layer *l)
 {
-    if (l->kind != OP_DENSE || l->const_mask || l->n_out == 0) return 0;
-    return !(dyn_gate(l) && l->gate.src == GSRC_SELF);
+    return l->kind == OP_DENSE && !l->const_mask && l->n_out > 0;
 }
 
 /* Mean share of open units and of tiles holding an open unit. */
@@ -71,7 +71,7 @@ void ir_pass_tile(ir_program *p, const ir_target *t, const ir_calib *c)
     for (int i = 0; i < p->n_layers; i++) {
         ir_layer *l = &p->layers[i];
         l->tile = tileable(l) ? t->tile : 0;
-        if (!l->tile || !dyn_gate(l) || !c || i >= c->n_layers || !c->open[i] || !c->n_samples)
+        if (!l->tile || !dyn_gate(l) || l->gate.src == GSRC_SELF || !c || i >= c->n_layers || !c->open[i] || !c->n_samples)
             continue;
         const ir_layer *prev = i > 0 ? &p->layers[i - 1] : NULL;
         int listed_in = prev && dyn_gate(prev) && prev->closed_value == 0.0f;

@@ -50,7 +50,7 @@ static void which_layers(void **state)
     ir_program *p = ir_lower_for(&a, load(&a, kinds), &t, NULL, 0);
     assert_int_equal(p->vw, 2);
     assert_int_equal(p->layers[0].tile, 5); /* gate from input */
-    assert_int_equal(p->layers[1].tile, 0); /* gate from self: rows */
+    assert_int_equal(p->layers[1].tile, 5); /* gate from self: every row, in tiles */
     assert_int_equal(p->layers[2].tile, 0); /* layernorm */
     assert_int_equal(p->layers[3].tile, 0); /* unit kept constant for the layernorm */
     assert_int_equal(p->layers[5].tile, 5); /* the output */
@@ -59,6 +59,9 @@ static void which_layers(void **state)
     assert_int_equal(p->layers[0].gate.kind, GATE_NONE);
     assert_int_equal(p->layers[1].gate.kind, GATE_NONE);
     assert_int_equal(p->layers[1].tile, 5);
+    assert_int_equal(p->layers[3].gate.kind, GATE_NONE); /* static gates dropped too: */
+    assert_int_equal(p->layers[3].n_out, 2);              /* nothing deleted or fixed */
+    assert_null(p->layers[3].const_mask);
     t.tile = 0;
     p = ir_lower_for(&a, load(&a, kinds), &t, NULL, 0);
     for (int i = 0; i < p->n_layers; i++) assert_int_equal(p->layers[i].tile, 0);
