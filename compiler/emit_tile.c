@@ -21,13 +21,14 @@ const char *em_unit(em *e, int li, const char *j)
     return em_permuted(l) ? ar_printf(&e->a, "%s[%s]", em_name(e, li, "unit"), j) : j;
 }
 
-/* Storage width of a tile of w units: whole vectors when that wastes less
- * than it saves (a 10-unit output: 16 lanes, not 8 and two scalars). The
- * padding lanes hold zero weights and are computed but never stored. */
+/* Storage width of a tile of w units: whole vectors (a 10-unit output: 16
+ * lanes, not 8 and two scalars; a 3-unit tail: one vector, not three
+ * scalar chains). The padding lanes hold zero weights and are computed but
+ * never stored. */
 static int padded(const em *e, int w)
 {
     int vw = e->p->vw;
-    if (vw <= 1 || w % vw == 0 || 2 * w < vw) return w;
+    if (vw <= 1 || w % vw == 0) return w;
     return (w / vw + 1) * vw;
 }
 

@@ -45,10 +45,11 @@ static void g_input(const float *in, float *x)
 }
 
 /* layer 0 fc1: dense 5 of 5 units, 3 inputs, relu */
-static const float g_l0_WT[15] = {
+static const float g_l0_WT[24] = {
     0x1p+0f, 0x1p+2f, 0x1.cp+2f, 0x1.4p+3f, 0x1p+1f, 0x1.4p+2f,
     0x1p+3f, 0x1.6p+3f, 0x1.8p+1f, 0x1.8p+2f, 0x1.2p+3f, 0x1.8p+3f,
-    0x1.ap+3f, 0x1.cp+3f, 0x1.ep+3f
+    0x1.ap+3f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x1.cp+3f, 0x0p+0f,
+    0x0p+0f, 0x0p+0f, 0x1.ep+3f, 0x0p+0f, 0x0p+0f, 0x0p+0f
 };
 static const float g_l0_b[5] = {
     0x1p-1f, -0x1p-1f, 0x1p-2f, -0x1p-2f, 0x1p+0f
@@ -81,22 +82,23 @@ static int g_l0(const float *x, float *h)
     }
     {
         const int j0 = 4;
-        float acc[1];
+        float acc[4];
         for (int u = 0; u < 1; u++) acc[u] = g_l0_b[j0 + u];
+        for (int u = 1; u < 4; u++) acc[u] = 0.0f;
         {
-            float acc1[1] = {0.0f};
+            float acc1[4] = {0.0f};
             int k = 0;
             for (; k < 2; k += 2) {
-                const float x0 = x[k + 0], *w0 = g_l0_WT + (long)(j0 / 4) * 12 + (long)(k + 0) * 1;
-                const float x1 = x[k + 1], *w1 = g_l0_WT + (long)(j0 / 4) * 12 + (long)(k + 1) * 1;
-                for (int u = 0; u < 1; u++) acc[u] += x0 * w0[u];
-                for (int u = 0; u < 1; u++) acc1[u] += x1 * w1[u];
+                const float x0 = x[k + 0], *w0 = g_l0_WT + (long)(j0 / 4) * 12 + (long)(k + 0) * 4;
+                const float x1 = x[k + 1], *w1 = g_l0_WT + (long)(j0 / 4) * 12 + (long)(k + 1) * 4;
+                for (int u = 0; u < 4; u++) acc[u] += x0 * w0[u];
+                for (int u = 0; u < 4; u++) acc1[u] += x1 * w1[u];
             }
             for (; k < 3; k++) {
-                const float x0 = x[k + 0], *w0 = g_l0_WT + (long)(j0 / 4) * 12 + (long)(k + 0) * 1;
-                for (int u = 0; u < 1; u++) acc[u] += x0 * w0[u];
+                const float x0 = x[k + 0], *w0 = g_l0_WT + (long)(j0 / 4) * 12 + (long)(k + 0) * 4;
+                for (int u = 0; u < 4; u++) acc[u] += x0 * w0[u];
             }
-            for (int u = 0; u < 1; u++) acc[u] += acc1[u];
+            for (int u = 0; u < 4; u++) acc[u] += acc1[u];
         }
         for (int u = 0; u < 1; u++) {
             float a = acc[u];

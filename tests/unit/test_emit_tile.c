@@ -59,7 +59,7 @@ static char *slurp(const char *path)
 
 static void compiles(const char *path)
 {
-    char cmd[1024];
+    char cmd[2048];
     snprintf(cmd, sizeof cmd,
              /* Never -o /dev/null: tcc run as root unlinks its output
               * first, turning the device into a regular file. */
