@@ -123,40 +123,35 @@ const char em_erf_src[] =
     "    return x * p / q;\n"
     "}\n";
 
-/* Lomuto quickselect: every index stays in [lo, hi] even when t holds NaN
- * (comparisons are then false and the range still shrinks). */
+/* Top-k by radix select on order-preserving integer keys: four passes of
+ * 8-bit digit counts find the k-th largest key, then one pass marks; no
+ * sort and no data-dependent swaps. -0 is keyed as +0 (they tie, as in the
+ * model's semantics). */
 static const char topk_src[] =
-    "/* The k-th largest of t[0..n), 1 <= k <= n; t is reordered. */\n"
-    "static float @_kth(float *t, int n, int k)\n"
+    "/* m[j] = 1 for the k largest z[j], ties to the lower index, 1 <= k <= n;\n"
+    " * q: scratch [n]. */\n"
+    "static void @_topk(const float *z, uint32_t *q, unsigned char *m, int n, int k)\n"
     "{\n"
-    "    int lo = 0, hi = n - 1, want = k - 1;\n"
-    "    while (lo < hi) {\n"
-    "        int mid = lo + (hi - lo) / 2, i = lo;\n"
-    "        float piv = t[mid], s;\n"
-    "        t[mid] = t[hi];\n"
-    "        t[hi] = piv;\n"
-    "        for (int j = lo; j < hi; j++)\n"
-    "            if (t[j] > piv) { s = t[i]; t[i] = t[j]; t[j] = s; i++; }\n"
-    "        t[hi] = t[i];\n"
-    "        t[i] = piv;\n"
-    "        if (i == want) break;\n"
-    "        if (i < want) lo = i + 1;\n"
-    "        else hi = i - 1;\n"
-    "    }\n"
-    "    return t[want];\n"
-    "}\n"
-    "\n"
-    "/* m[j] = 1 for the k largest z[j], ties to the lower index; q: scratch [n]. */\n"
-    "static void @_topk(const float *z, float *q, unsigned char *m, int n, int k)\n"
-    "{\n"
-    "    float kth;\n"
+    "    uint32_t prefix = 0, mask = 0, u;\n"
     "    int need = k;\n"
-    "    for (int j = 0; j < n; j++) q[j] = z[j];\n"
-    "    kth = @_kth(q, n, k);\n"
-    "    for (int j = 0; j < n; j++) need -= z[j] > kth;\n"
     "    for (int j = 0; j < n; j++) {\n"
-    "        m[j] = z[j] > kth;\n"
-    "        if (!m[j] && z[j] == kth && need > 0) { m[j] = 1; need--; }\n"
+    "        float f = z[j] == 0.0f ? 0.0f : z[j];\n"
+    "        memcpy(&u, &f, sizeof u);\n"
+    "        q[j] = u & 0x80000000u ? ~u : u | 0x80000000u;\n"
+    "    }\n"
+    "    for (int shift = 24; shift >= 0; shift -= 8) {\n"
+    "        int cnt[256], d;\n"
+    "        for (d = 0; d < 256; d++) cnt[d] = 0;\n"
+    "        for (int j = 0; j < n; j++)\n"
+    "            cnt[q[j] >> shift & 255u] += (q[j] & mask) == prefix;\n"
+    "        for (d = 255; d > 0 && cnt[d] < need; d--) need -= cnt[d];\n"
+    "        prefix |= (uint32_t)d << shift;\n"
+    "        mask |= 255u << shift;\n"
+    "    }\n"
+    "    for (int j = 0; j < n; j++) {\n"
+    "        int take = q[j] == prefix && need > 0;\n"
+    "        need -= take;\n"
+    "        m[j] = (unsigned char)(q[j] > prefix || take);\n"
     "    }\n"
     "}\n";
 
@@ -216,7 +211,9 @@ static void run(em *e)
         if (e->buf_n[s] > 0) em_printf(e, "    float %s[%d];\n", s ? "vb" : "va", e->buf_n[s]);
     for (int s = 0; s < 2; s++)
         if (e->list_n[s] > 0)
-            em_printf(e, "    %s %s[%d];\n", em_idx_type(e->list_n[s]), s ? "lb" : "la", e->list_n[s]);
+            /* Zeroed although every reader stays below the count its producer
+             * returns: gcc cannot always see that (-Wmaybe-uninitialized). */
+            em_printf(e, "    %s %s[%d] = {0};\n", em_idx_type(e->list_n[s]), s ? "lb" : "la", e->list_n[s]);
     if (nl > 1) em_printf(e, "    int n;\n");
     em_printf(e, "    %s_input(in, va);\n", e->pre);
     for (int i = 0; i < nl; i++) em_layer_call(e, i);
@@ -261,6 +258,7 @@ static void source(em *e, const char *header_name)
 {
     banner(e, e->f);
     em_printf(e, "#include <math.h>\n#include <stdint.h>\n");
+    if (e->need_topk) em_printf(e, "#include <string.h>\n"); /* memcpy: float bits */
     if (header_name) {
         em_printf(e, "#include \"%s\"\n", header_name);
     } else {

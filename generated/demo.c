@@ -11,6 +11,7 @@
  * Units removed at compile time by static gates: 0. */
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 #include "demo.h"
 
 /* LayerNorm: biased variance, as PyTorch; w, b may be null. */
@@ -49,37 +50,30 @@ static float demo_erf(float x)
     return x * p / q;
 }
 
-/* The k-th largest of t[0..n), 1 <= k <= n; t is reordered. */
-static float demo_kth(float *t, int n, int k)
+/* m[j] = 1 for the k largest z[j], ties to the lower index, 1 <= k <= n;
+ * q: scratch [n]. */
+static void demo_topk(const float *z, uint32_t *q, unsigned char *m, int n, int k)
 {
-    int lo = 0, hi = n - 1, want = k - 1;
-    while (lo < hi) {
-        int mid = lo + (hi - lo) / 2, i = lo;
-        float piv = t[mid], s;
-        t[mid] = t[hi];
-        t[hi] = piv;
-        for (int j = lo; j < hi; j++)
-            if (t[j] > piv) { s = t[i]; t[i] = t[j]; t[j] = s; i++; }
-        t[hi] = t[i];
-        t[i] = piv;
-        if (i == want) break;
-        if (i < want) lo = i + 1;
-        else hi = i - 1;
-    }
-    return t[want];
-}
-
-/* m[j] = 1 for the k largest z[j], ties to the lower index; q: scratch [n]. */
-static void demo_topk(const float *z, float *q, unsigned char *m, int n, int k)
-{
-    float kth;
+    uint32_t prefix = 0, mask = 0, u;
     int need = k;
-    for (int j = 0; j < n; j++) q[j] = z[j];
-    kth = demo_kth(q, n, k);
-    for (int j = 0; j < n; j++) need -= z[j] > kth;
     for (int j = 0; j < n; j++) {
-        m[j] = z[j] > kth;
-        if (!m[j] && z[j] == kth && need > 0) { m[j] = 1; need--; }
+        float f = z[j] == 0.0f ? 0.0f : z[j];
+        memcpy(&u, &f, sizeof u);
+        q[j] = u & 0x80000000u ? ~u : u | 0x80000000u;
+    }
+    for (int shift = 24; shift >= 0; shift -= 8) {
+        int cnt[256], d;
+        for (d = 0; d < 256; d++) cnt[d] = 0;
+        for (int j = 0; j < n; j++)
+            cnt[q[j] >> shift & 255u] += (q[j] & mask) == prefix;
+        for (d = 255; d > 0 && cnt[d] < need; d--) need -= cnt[d];
+        prefix |= (uint32_t)d << shift;
+        mask |= 255u << shift;
+    }
+    for (int j = 0; j < n; j++) {
+        int take = q[j] == prefix && need > 0;
+        need -= take;
+        m[j] = (unsigned char)(q[j] > prefix || take);
     }
 }
 
@@ -270,7 +264,7 @@ static int demo_l0(const float *x, float *h, unsigned char *mk)
         for (int u = 0; u < 16; u++) z[j0 + u] = za[u] + zb[u];
     }
     unsigned char m[32];
-    float q[32];
+    uint32_t q[32];
     int nm = 0;
     for (int j = 0; j < 32; j++) { m[j] = z[j] > 0x0p+0f; nm += m[j]; }
     if (nm < 4) demo_topk(z, q, m, 32, 4); /* min_keep */
@@ -521,7 +515,7 @@ static int demo_l2(const float *x, float *h, uint16_t *hl, unsigned char *mk)
         }
     }
     unsigned char m[16];
-    float q[16];
+    uint32_t q[16];
     demo_topk(z, q, m, 16, 8);
     int cnt = 0;
     for (int j = 0; j < 16; j++) {
@@ -613,7 +607,7 @@ static int demo_run(const float *in, float *out, int *open_units, unsigned char 
 {
     float va[32];
     float vb[32];
-    uint16_t lb[16];
+    uint16_t lb[16] = {0};
     int n;
     demo_input(in, va);
     n = demo_l0(va, vb, mask ? mask + 0 : mask);

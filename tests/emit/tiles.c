@@ -337,8 +337,8 @@ static int g_run(const float *in, float *out, int *open_units, unsigned char *ma
 {
     float va[3];
     float vb[5];
-    uint16_t la[3];
-    uint16_t lb[5];
+    uint16_t la[3] = {0};
+    uint16_t lb[5] = {0};
     int n;
     g_input(in, va);
     n = g_l0(va, vb, lb, mask ? mask + 0 : mask);
