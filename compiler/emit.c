@@ -123,35 +123,51 @@ const char em_erf_src[] =
     "    return x * p / q;\n"
     "}\n";
 
-/* Top-k by radix select on order-preserving integer keys: four passes of
- * 8-bit digit counts find the k-th largest key, then one pass marks; no
- * sort and no data-dependent swaps. -0 is keyed as +0 (they tie, as in the
- * model's semantics). */
+/* Top-k by bucket select: each pass splits the value range of the units
+ * still in the running into 256 equal buckets (in double, so the range
+ * cannot overflow), keeps those in the bucket holding the k-th largest, and
+ * stops when they are all equal: the k-th largest value. The lowest and
+ * highest candidates always land in different buckets, so every pass drops
+ * one at least; logits spread evenly enough that two passes are usual. A
+ * last pass marks. No sort, no data-dependent swaps. */
 static const char topk_src[] =
     "/* m[j] = 1 for the k largest z[j], ties to the lower index, 1 <= k <= n;\n"
     " * q: scratch [n]. */\n"
-    "static void @_topk(const float *z, uint32_t *q, unsigned char *m, int n, int k)\n"
+    "static void @_topk(const float *z, int32_t *q, unsigned char *m, int n, int k)\n"
     "{\n"
-    "    uint32_t prefix = 0, mask = 0, u;\n"
-    "    int need = k;\n"
-    "    for (int j = 0; j < n; j++) {\n"
-    "        float f = z[j] == 0.0f ? 0.0f : z[j];\n"
-    "        memcpy(&u, &f, sizeof u);\n"
-    "        q[j] = u & 0x80000000u ? ~u : u | 0x80000000u;\n"
-    "    }\n"
-    "    for (int shift = 24; shift >= 0; shift -= 8) {\n"
-    "        int cnt[256], d;\n"
+    "    float kth;\n"
+    "    int need = k, nc = n;\n"
+    "    for (int j = 0; j < n; j++) q[j] = j;\n"
+    "    for (;;) {\n"
+    "        int cnt[256], d, c = 0;\n"
+    "        float lo = z[q[0]], hi = lo;\n"
+    "        for (int j = 1; j < nc; j++) {\n"
+    "            float v = z[q[j]];\n"
+    "            lo = v < lo ? v : lo;\n"
+    "            hi = v > hi ? v : hi;\n"
+    "        }\n"
+    "        kth = lo;\n"
+    "        if (!(hi > lo)) break;\n"
+    "        double sc = 255.0 / ((double)hi - (double)lo);\n"
     "        for (d = 0; d < 256; d++) cnt[d] = 0;\n"
-    "        for (int j = 0; j < n; j++)\n"
-    "            cnt[q[j] >> shift & 255u] += (q[j] & mask) == prefix;\n"
+    "        for (int j = 0; j < nc; j++) {\n"
+    "            double t = ((double)z[q[j]] - (double)lo) * sc;\n"
+    "            int b = t >= 255.0 ? 255 : t > 0.0 ? (int)t : 0;\n"
+    "            cnt[b]++;\n"
+    "            q[j] = q[j] * 256 + b; /* the bucket rides along */\n"
+    "        }\n"
     "        for (d = 255; d > 0 && cnt[d] < need; d--) need -= cnt[d];\n"
-    "        prefix |= (uint32_t)d << shift;\n"
-    "        mask |= 255u << shift;\n"
+    "        for (int j = 0; j < nc; j++) {\n"
+    "            int32_t t = q[j];\n"
+    "            q[c] = t / 256;\n"
+    "            c += t % 256 == d;\n"
+    "        }\n"
+    "        nc = c;\n"
     "    }\n"
     "    for (int j = 0; j < n; j++) {\n"
-    "        int take = q[j] == prefix && need > 0;\n"
+    "        int take = z[j] == kth && need > 0;\n"
     "        need -= take;\n"
-    "        m[j] = (unsigned char)(q[j] > prefix || take);\n"
+    "        m[j] = (unsigned char)(z[j] > kth || take);\n"
     "    }\n"
     "}\n";
 
@@ -258,7 +274,6 @@ static void source(em *e, const char *header_name)
 {
     banner(e, e->f);
     em_printf(e, "#include <math.h>\n#include <stdint.h>\n");
-    if (e->need_topk) em_printf(e, "#include <string.h>\n"); /* memcpy: float bits */
     if (header_name) {
         em_printf(e, "#include \"%s\"\n", header_name);
     } else {

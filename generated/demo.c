@@ -11,7 +11,6 @@
  * Units removed at compile time by static gates: 0. */
 #include <math.h>
 #include <stdint.h>
-#include <string.h>
 #include "demo.h"
 
 /* LayerNorm: biased variance, as PyTorch; w, b may be null. */
@@ -52,28 +51,41 @@ static float demo_erf(float x)
 
 /* m[j] = 1 for the k largest z[j], ties to the lower index, 1 <= k <= n;
  * q: scratch [n]. */
-static void demo_topk(const float *z, uint32_t *q, unsigned char *m, int n, int k)
+static void demo_topk(const float *z, int32_t *q, unsigned char *m, int n, int k)
 {
-    uint32_t prefix = 0, mask = 0, u;
-    int need = k;
-    for (int j = 0; j < n; j++) {
-        float f = z[j] == 0.0f ? 0.0f : z[j];
-        memcpy(&u, &f, sizeof u);
-        q[j] = u & 0x80000000u ? ~u : u | 0x80000000u;
-    }
-    for (int shift = 24; shift >= 0; shift -= 8) {
-        int cnt[256], d;
+    float kth;
+    int need = k, nc = n;
+    for (int j = 0; j < n; j++) q[j] = j;
+    for (;;) {
+        int cnt[256], d, c = 0;
+        float lo = z[q[0]], hi = lo;
+        for (int j = 1; j < nc; j++) {
+            float v = z[q[j]];
+            lo = v < lo ? v : lo;
+            hi = v > hi ? v : hi;
+        }
+        kth = lo;
+        if (!(hi > lo)) break;
+        double sc = 255.0 / ((double)hi - (double)lo);
         for (d = 0; d < 256; d++) cnt[d] = 0;
-        for (int j = 0; j < n; j++)
-            cnt[q[j] >> shift & 255u] += (q[j] & mask) == prefix;
+        for (int j = 0; j < nc; j++) {
+            double t = ((double)z[q[j]] - (double)lo) * sc;
+            int b = t >= 255.0 ? 255 : t > 0.0 ? (int)t : 0;
+            cnt[b]++;
+            q[j] = q[j] * 256 + b; /* the bucket rides along */
+        }
         for (d = 255; d > 0 && cnt[d] < need; d--) need -= cnt[d];
-        prefix |= (uint32_t)d << shift;
-        mask |= 255u << shift;
+        for (int j = 0; j < nc; j++) {
+            int32_t t = q[j];
+            q[c] = t / 256;
+            c += t % 256 == d;
+        }
+        nc = c;
     }
     for (int j = 0; j < n; j++) {
-        int take = q[j] == prefix && need > 0;
+        int take = z[j] == kth && need > 0;
         need -= take;
-        m[j] = (unsigned char)(q[j] > prefix || take);
+        m[j] = (unsigned char)(z[j] > kth || take);
     }
 }
 
@@ -264,7 +276,7 @@ static int demo_l0(const float *x, float *h, unsigned char *mk)
         for (int u = 0; u < 16; u++) z[j0 + u] = za[u] + zb[u];
     }
     unsigned char m[32];
-    uint32_t q[32];
+    int32_t q[32];
     int nm = 0;
     for (int j = 0; j < 32; j++) { m[j] = z[j] > 0x0p+0f; nm += m[j]; }
     if (nm < 4) demo_topk(z, q, m, 32, 4); /* min_keep */
@@ -515,7 +527,7 @@ static int demo_l2(const float *x, float *h, uint16_t *hl, unsigned char *mk)
         }
     }
     unsigned char m[16];
-    uint32_t q[16];
+    int32_t q[16];
     demo_topk(z, q, m, 16, 8);
     int cnt = 0;
     for (int j = 0; j < 16; j++) {
