@@ -7,7 +7,8 @@
  *
  * usage: bench [--json] MODEL.dg... (BENCH_JSON=1 is --json). Inputs are
  * Fashion-MNIST images when the model takes 784 features, else uniform
- * random. Env: BENCH_N timing inputs (1000), BENCH_REPS (7), BENCH_TEST
+ * random. Env: BENCH_N timing inputs (300), BENCH_REPS (21; the minimum
+ * over repetitions is kept), BENCH_TEST
  * test images for the metrics (10000), BENCH_CG callgrind inputs (20),
  * BENCH_DIR work directory (build/bench). */
 #include <math.h>
@@ -220,7 +221,7 @@ static void bench_model(const char *path, result *r)
     r->emit_ms = now_ms() - t0; /* lowering with calibration masks given, and writing */
     if (emit_file(ir_lower_for(&a, m, ir_target_default(), NULL, 1), dir, "d")) exit(1);
     write_layers(m, ar_printf(&a, "%s/layers.bin", dir));
-    int n = (int)env_long("BENCH_N", 1000);
+    int n = (int)env_long("BENCH_N", 300);
     if (n > n_test) n = (int)n_test;
     FILE *f = fopen(ar_printf(&a, "%s/inputs.bin", dir), "wb");
     fwrite(test, sizeof(float), (size_t)n * (size_t)m->n_in, f);
@@ -236,7 +237,7 @@ static void bench_model(const char *path, result *r)
              cc, dir, dir, dir, dir, cc, dir, dir, dir, dir);
     if (sh(cmd)) exit(1);
     snprintf(cmd, sizeof cmd, "%s/time time %d %ld %s/inputs.bin %s/layers.bin", dir, n,
-             env_long("BENCH_REPS", 7), dir, dir);
+             env_long("BENCH_REPS", 21), dir, dir);
     FILE *p = popen(cmd, "r");
     char line[512], name[32];
     double v, v2;
