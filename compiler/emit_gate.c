@@ -166,17 +166,25 @@ static void lowrank_chunk(em *e, int li, const char *j0, int w)
     const ir_gate *g = &e->p->layers[li].gate;
     const char *bt = em_name(e, li, "BT");
     int two = g->rank >= 2;
-    if (g->c) em_printf(e, "        float za[%d];\n        for (int u = 0; u < %d; u++) za[u] = %s[%s + u];\n", w, w, em_name(e, li, "c"), j0);
-    else em_printf(e, "        float za[%d] = {0.0f};\n", w);
+    if (g->c)
+        em_printf(e, "        float za[%d];\n        for (int u = 0; u < %d; u++) za[u] = %s[%s + u];\n", w,
+                  w, em_name(e, li, "c"), j0);
+    else
+        em_printf(e, "        float za[%d] = {0.0f};\n", w);
     if (two) em_printf(e, "        float zb[%d] = {0.0f};\n", w);
-    em_printf(e, "        for (int r = 0; r < %d; r += %d) {\n", two ? g->rank / 2 * 2 : g->rank, two ? 2 : 1);
+    em_printf(e, "        for (int r = 0; r < %d; r += %d) {\n", two ? g->rank / 2 * 2 : g->rank,
+              two ? 2 : 1);
     em_printf(e, "            const float v0 = t[r]%s;\n", two ? ", v1 = t[r + 1]" : "");
     em_printf(e, "            for (int u = 0; u < %d; u++) za[u] += v0 * %s[r][%s + u];\n", w, bt, j0);
-    if (two) em_printf(e, "            for (int u = 0; u < %d; u++) zb[u] += v1 * %s[r + 1][%s + u];\n", w, bt, j0);
+    if (two)
+        em_printf(e, "            for (int u = 0; u < %d; u++) zb[u] += v1 * %s[r + 1][%s + u];\n", w,
+                  bt, j0);
     em_printf(e, "        }\n");
     if (two && g->rank % 2)
-        em_printf(e, "        for (int u = 0; u < %d; u++) za[u] += t[%d] * %s[%d][%s + u];\n", w, g->rank - 1, bt, g->rank - 1, j0);
-    em_printf(e, "        for (int u = 0; u < %d; u++) z[%s + u] = za[u]%s;\n", w, j0, two ? " + zb[u]" : "");
+        em_printf(e, "        for (int u = 0; u < %d; u++) za[u] += t[%d] * %s[%d][%s + u];\n", w,
+                  g->rank - 1, bt, g->rank - 1, j0);
+    em_printf(e, "        for (int u = 0; u < %d; u++) z[%s + u] = za[u]%s;\n", w, j0,
+              two ? " + zb[u]" : "");
 }
 
 static void lowrank_z(em *e, int li)

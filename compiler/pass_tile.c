@@ -71,8 +71,8 @@ void ir_pass_tile(ir_program *p, const ir_target *t, const ir_calib *c)
     for (int i = 0; i < p->n_layers; i++) {
         ir_layer *l = &p->layers[i];
         l->tile = tileable(l) ? t->tile : 0;
-        if (!l->tile || !dyn_gate(l) || l->gate.src == GSRC_SELF || !c || i >= c->n_layers || !c->open[i] || !c->n_samples)
-            continue;
+        if (!l->tile || !dyn_gate(l) || l->gate.src == GSRC_SELF) continue;
+        if (!c || i >= c->n_layers || !c->open[i] || !c->n_samples) continue;
         const ir_layer *prev = i > 0 ? &p->layers[i - 1] : NULL;
         int listed_in = prev && dyn_gate(prev) && prev->closed_value == 0.0f;
         double units, tiles;
