@@ -1,5 +1,7 @@
 /* dgc [options] MODEL.dg -o OUT.c: the compiler proper. */
+#include <stdlib.h>
 #include <string.h>
+#include "calib.h"
 #include "cli.h"
 #include "emit.h"
 #include "front.h"
@@ -8,7 +10,35 @@
 
 typedef struct compile_args {
     const char *model, *out, *header, *prefix;
+    const char *target, *tile, *vw, *calibrate;
+    int dense;
 } compile_args;
+
+/* A whole decimal number in [lo, hi], or -1. */
+static int int_arg(const char *opt, const char *s, int lo, int hi)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || v < lo || v > hi) {
+        diag_fatal_msg("option '%s' takes a whole number from %d to %d, not '%s'", opt, lo, hi, s);
+        return -1;
+    }
+    return (int)v;
+}
+
+/* The target preset with --tile and --vector-width applied. */
+static int target_args(const compile_args *ca, ir_target *t)
+{
+    const ir_target *base = ca->target ? ir_target_find(ca->target) : ir_target_default();
+    if (!base) {
+        diag_fatal_msg("unknown target '%s' (x86-64, cortex-m4, cortex-m0, generic)", ca->target);
+        return 0;
+    }
+    *t = *base;
+    if (ca->tile && (t->tile = int_arg("--tile", ca->tile, 0, 32)) < 0) return 0;
+    if (ca->vw && (t->vw = int_arg("--vector-width", ca->vw, 1, 64)) < 0) return 0;
+    return 1;
+}
 
 static int parse_args(int argc, char **argv, compile_args *ca)
 {
@@ -16,13 +46,19 @@ static int parse_args(int argc, char **argv, compile_args *ca)
         const char *a = argv[i];
         const char **slot = !strcmp(a, "-o") ? &ca->out
                           : !strcmp(a, "--header") ? &ca->header
-                          : !strcmp(a, "--prefix") ? &ca->prefix : NULL;
+                          : !strcmp(a, "--prefix") ? &ca->prefix
+                          : !strcmp(a, "--target") ? &ca->target
+                          : !strcmp(a, "--tile") ? &ca->tile
+                          : !strcmp(a, "--vector-width") ? &ca->vw
+                          : !strcmp(a, "--calibrate") ? &ca->calibrate : NULL;
         if (slot) {
             if (i + 1 == argc) {
                 diag_fatal_msg("option '%s' needs a value", a);
                 return 0;
             }
             *slot = argv[++i];
+        } else if (!strcmp(a, "--dense")) {
+            ca->dense = 1;
         } else if (a[0] == '-' && a[1]) {
             diag_fatal_msg("unknown option '%s' (see dgc --help)", a);
             return 0;
@@ -77,12 +113,16 @@ int cli_compile(int argc, char **argv)
         diag_fatal_msg("--prefix '%s' is not a valid C identifier prefix", ca.prefix);
         return 2;
     }
+    ir_target tg;
+    if (!target_args(&ca, &tg)) return 2;
     arena a;
     ar_init(&a);
     int rc = 1;
     mdl_model *m = front_load_file(&a, ca.model);
     if (!m) goto done;
-    ir_program *p = ir_lower(&a, m);
+    ir_calib cal;
+    if (ca.calibrate && calib_load(&a, m, ca.calibrate, &cal)) goto done;
+    ir_program *p = ir_lower_for(&a, m, &tg, ca.calibrate ? &cal : NULL, ca.dense);
     const char *out = ca.out ? ca.out : swap_ext(&a, base_name(ca.model), ".dg", ".c");
     int to_stdout = !strcmp(out, "-");
     const char *header = ca.header ? ca.header : to_stdout ? NULL : swap_ext(&a, out, ".c", ".h");

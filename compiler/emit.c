@@ -101,40 +101,73 @@ static const char norm_src[] =
     "    }\n"
     "}\n";
 
-/* Lomuto quickselect: every index stays in [lo, hi] even when t holds NaN
- * (comparisons are then false and the range still shrinks). */
-static const char topk_src[] =
-    "/* The k-th largest of t[0..n), 1 <= k <= n; t is reordered. */\n"
-    "static float @_kth(float *t, int n, int k)\n"
+/* Eigen's rational approximation of erf (x P(x^2) / Q(x^2) on [-4, 4],
+ * +-1 beyond to float precision): GELU without a libm call per unit. */
+const char em_erf_src[] =
+    "/* erf(x) within about 1e-7, no libm call. */\n"
+    "static float @_erf(float x)\n"
     "{\n"
-    "    int lo = 0, hi = n - 1, want = k - 1;\n"
-    "    while (lo < hi) {\n"
-    "        int mid = lo + (hi - lo) / 2, i = lo;\n"
-    "        float piv = t[mid], s;\n"
-    "        t[mid] = t[hi];\n"
-    "        t[hi] = piv;\n"
-    "        for (int j = lo; j < hi; j++)\n"
-    "            if (t[j] > piv) { s = t[i]; t[i] = t[j]; t[j] = s; i++; }\n"
-    "        t[hi] = t[i];\n"
-    "        t[i] = piv;\n"
-    "        if (i == want) break;\n"
-    "        if (i < want) lo = i + 1;\n"
-    "        else hi = i - 1;\n"
-    "    }\n"
-    "    return t[want];\n"
-    "}\n"
-    "\n"
-    "/* m[j] = 1 for the k largest z[j], ties to the lower index; q: scratch [n]. */\n"
-    "static void @_topk(const float *z, float *q, unsigned char *m, int n, int k)\n"
+    "    float x2, p, q;\n"
+    "    x = x > 4.0f ? 4.0f : x < -4.0f ? -4.0f : x;\n"
+    "    x2 = x * x;\n"
+    "    p = x2 * -2.72614225801306e-10f + 2.77068142495902e-08f;\n"
+    "    p = x2 * p + -2.10102402082508e-06f;\n"
+    "    p = x2 * p + -5.69250639462346e-05f;\n"
+    "    p = x2 * p + -7.34990630326855e-04f;\n"
+    "    p = x2 * p + -2.95459980854025e-03f;\n"
+    "    p = x2 * p + -1.60960333262415e-02f;\n"
+    "    q = x2 * -1.45660718464996e-05f + -2.13374055278905e-04f;\n"
+    "    q = x2 * q + -1.68282697438203e-03f;\n"
+    "    q = x2 * q + -7.37332916720468e-03f;\n"
+    "    q = x2 * q + -1.42647390514189e-02f;\n"
+    "    return x * p / q;\n"
+    "}\n";
+
+/* Top-k by bucket select: each pass splits the value range of the units
+ * still in the running into 256 equal buckets (in double, so the range
+ * cannot overflow), keeps those in the bucket holding the k-th largest, and
+ * stops when they are all equal: the k-th largest value. The lowest and
+ * highest candidates always land in different buckets, so every pass drops
+ * one at least; logits spread evenly enough that two passes are usual. A
+ * last pass marks. No sort, no data-dependent swaps. */
+static const char topk_src[] =
+    "/* m[j] = 1 for the k largest z[j], ties to the lower index, 1 <= k <= n;\n"
+    " * q: scratch [n]. */\n"
+    "static void @_topk(const float *z, int32_t *q, unsigned char *m, int n, int k)\n"
     "{\n"
     "    float kth;\n"
-    "    int need = k;\n"
-    "    for (int j = 0; j < n; j++) q[j] = z[j];\n"
-    "    kth = @_kth(q, n, k);\n"
-    "    for (int j = 0; j < n; j++) need -= z[j] > kth;\n"
+    "    int need = k, nc = n;\n"
+    "    for (int j = 0; j < n; j++) q[j] = j;\n"
+    "    for (;;) {\n"
+    "        int cnt[256], d, c = 0;\n"
+    "        float lo = z[q[0]], hi = lo;\n"
+    "        for (int j = 1; j < nc; j++) {\n"
+    "            float v = z[q[j]];\n"
+    "            lo = v < lo ? v : lo;\n"
+    "            hi = v > hi ? v : hi;\n"
+    "        }\n"
+    "        kth = lo;\n"
+    "        if (!(hi > lo)) break;\n"
+    "        double sc = 255.0 / ((double)hi - (double)lo);\n"
+    "        for (d = 0; d < 256; d++) cnt[d] = 0;\n"
+    "        for (int j = 0; j < nc; j++) {\n"
+    "            double t = ((double)z[q[j]] - (double)lo) * sc;\n"
+    "            int b = t >= 255.0 ? 255 : t > 0.0 ? (int)t : 0;\n"
+    "            cnt[b]++;\n"
+    "            q[j] = q[j] * 256 + b; /* the bucket rides along */\n"
+    "        }\n"
+    "        for (d = 255; d > 0 && cnt[d] < need; d--) need -= cnt[d];\n"
+    "        for (int j = 0; j < nc; j++) {\n"
+    "            int32_t t = q[j];\n"
+    "            q[c] = t / 256;\n"
+    "            c += t % 256 == d;\n"
+    "        }\n"
+    "        nc = c;\n"
+    "    }\n"
     "    for (int j = 0; j < n; j++) {\n"
-    "        m[j] = z[j] > kth;\n"
-    "        if (!m[j] && z[j] == kth && need > 0) { m[j] = 1; need--; }\n"
+    "        int take = z[j] == kth && need > 0;\n"
+    "        need -= take;\n"
+    "        m[j] = (unsigned char)(z[j] > kth || take);\n"
     "    }\n"
     "}\n";
 
@@ -194,7 +227,9 @@ static void run(em *e)
         if (e->buf_n[s] > 0) em_printf(e, "    float %s[%d];\n", s ? "vb" : "va", e->buf_n[s]);
     for (int s = 0; s < 2; s++)
         if (e->list_n[s] > 0)
-            em_printf(e, "    %s %s[%d];\n", em_idx_type(e->list_n[s]), s ? "lb" : "la", e->list_n[s]);
+            /* Zeroed although every reader stays below the count its producer
+             * returns: gcc cannot always see that (-Wmaybe-uninitialized). */
+            em_printf(e, "    %s %s[%d] = {0};\n", em_idx_type(e->list_n[s]), s ? "lb" : "la", e->list_n[s]);
     if (nl > 1) em_printf(e, "    int n;\n");
     em_printf(e, "    %s_input(in, va);\n", e->pre);
     for (int i = 0; i < nl; i++) em_layer_call(e, i);
@@ -248,6 +283,10 @@ static void source(em *e, const char *header_name)
     if (e->need_norm) {
         em_printf(e, "\n");
         put_template(e, norm_src);
+    }
+    if (e->need_erf) {
+        em_printf(e, "\n");
+        put_template(e, em_erf_src);
     }
     if (e->need_topk) {
         em_printf(e, "\n");

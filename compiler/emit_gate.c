@@ -1,12 +1,20 @@
 /* emit_gate: a dynamic gate's weights, the code that computes its logits
  * z[0..n) and the decision. The decision needs no expf: a threshold is one
  * float compare against the folded zthr; top-k and min_keep use the
- * PFX_topk helper (emit.c). */
+ * PFX_topk helper (emit.c).
+ *
+ * G and A are stored input-major (GT, AT) so each open element of the
+ * source is one vectorisable multiply-add over the gate's rows, and closed
+ * elements (zeros) cost nothing. A gate norm needs no normalised vector:
+ * ir_pass_gate_norm folded its affine into G or A, and
+ *     M n = (M s - mean * rowsum(M)) / std
+ * where mean and variance count the unlisted elements as the zeros they
+ * are. */
 #include <string.h>
 #include "emit_int.h"
 
 /* The vector the gate reads: the layer input x (list v[li]) or its own
- * output h (every element); "s" when a norm normalises it first. */
+ * output h (every element). */
 typedef struct gsrc {
     const char *x;
     int vi;  /* list of v[vi], or -1: all of n */
@@ -16,22 +24,16 @@ typedef struct gsrc {
 
 static gsrc source(em *e, int li)
 {
-    const ir_layer *l = &e->p->layers[li];
-    const ir_gate *g = &l->gate;
+    const ir_gate *g = &e->p->layers[li].gate;
     gsrc s;
     s.norm = g->has_norm && g->n_src > 0;
     s.n = g->n_src;
-    if (g->src == GSRC_SELF) {
-        s.x = s.norm ? "s" : "h";
-        s.vi = -1;
-    } else {
-        s.x = s.norm ? "s" : "x";
-        s.vi = s.norm ? -1 : li;
-    }
+    s.x = g->src == GSRC_SELF ? "h" : "x";
+    s.vi = g->src == GSRC_SELF ? -1 : li;
     return s;
 }
 
-/* Whether G or A has a column the logits loop reads (else it is not emitted). */
+/* Whether the source has an element the logits read (else G or A is not emitted). */
 static int cols_used(em *e, const gsrc *s)
 {
     return s->vi >= 0 ? em_vec_used(&e->v[s->vi]) : s->n > 0;
@@ -42,29 +44,163 @@ int em_gate_reads_x(em *e, int li)
     const ir_gate *g = &e->p->layers[li].gate;
     if (g->src != GSRC_INPUT) return 0;
     gsrc s = source(e, li);
-    return s.norm || cols_used(e, &s);
+    return cols_used(e, &s);
+}
+
+/* m [rows][cols] as [cols][rows]: gate logits are computed input-major,
+ * z[0..n) += v * MT[i][0..n), one vectorisable loop per listed input. */
+static float *transpose(em *e, const float *m, int rows, int cols)
+{
+    float *t = ar_array(&e->a, (size_t)rows * (size_t)cols + 1, sizeof *t);
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++) t[(long)c * rows + r] = m[(long)r * cols + c];
+    return t;
+}
+
+static float *rowsum(em *e, const float *m, int rows, int cols)
+{
+    float *r = ar_array(&e->a, (size_t)rows + 1, sizeof *r);
+    for (int i = 0; i < rows; i++) {
+        double s = 0;
+        for (int c = 0; c < cols; c++) s += m[(long)i * cols + c];
+        r[i] = (float)s;
+    }
+    return r;
 }
 
 void em_gate_data(em *e, int li)
 {
     const ir_gate *g = &e->p->layers[li].gate;
     gsrc s = source(e, li);
-    if (s.norm && g->norm.weight) em_farray(e, em_name(e, li, "gnw"), g->norm.weight, s.n, 0);
-    if (s.norm && g->norm.bias) em_farray(e, em_name(e, li, "gnb"), g->norm.bias, s.n, 0);
-    int used = cols_used(e, &s);
-    if (g->kind == GATE_LINEAR) {
-        if (used) em_farray(e, em_name(e, li, "G"), g->G, g->n, s.n);
-    } else {
-        if (used) em_farray(e, em_name(e, li, "A"), g->A, g->rank, s.n);
+    int used = cols_used(e, &s), lin = g->kind == GATE_LINEAR, rows = lin ? g->n : g->rank;
+    const float *M = lin ? g->G : g->A;
+    if (used && rows > 0)
+        em_farray(e, em_name(e, li, lin ? "GT" : "AT"), transpose(e, M, rows, s.n), rows * s.n, 0);
+    if (used && s.norm && rows > 0) em_farray(e, em_name(e, li, "S"), rowsum(e, M, rows, s.n), rows, 0);
+    if (!lin) {
         if (g->a_bias) em_farray(e, em_name(e, li, "ab"), g->a_bias, g->rank, 0);
-        em_farray(e, em_name(e, li, "B"), g->B, g->n, g->rank);
+        if (g->n > 0) em_farray(e, em_name(e, li, "BT"), transpose(e, g->B, g->n, g->rank), g->rank, g->n);
     }
     if (g->c) em_farray(e, em_name(e, li, "c"), g->c, g->n, 0);
 }
 
-static const char *opt(em *e, int li, const char *what, const void *present)
+/* acc += term(i) over all n elements, in vw lanes (vectorisable in a fixed
+ * order); term(i) is pre + "[i]" + mid + "[i]" + post (mid NULL: pre[i]). */
+static void lane_sum(em *e, const char *acc, const char *pre, const char *mid, const char *post, int n)
 {
-    return present ? em_name(e, li, what) : "(const float *)0";
+    /* Four sets of lanes when long enough: four chains of adds in flight. */
+    int vw = e->p->vw > 1 ? e->p->vw : 1, sets = n >= 8 * vw ? 4 : 1;
+    int nv = vw > 1 ? n / (vw * sets) * (vw * sets) : 0;
+    if (nv > 0) {
+        em_printf(e, "    {\n");
+        for (int q = 0; q < sets; q++) em_printf(e, "        float ls%d[%d] = {0.0f};\n", q, vw);
+        em_printf(e, "        for (int i = 0; i < %d; i += %d) {\n", nv, vw * sets);
+        for (int q = 0; q < sets; q++) {
+            const char *il = ar_printf(&e->a, "[i + %d + l]", q * vw);
+            em_printf(e, "            for (int l = 0; l < %d; l++) ls%d[l] += %s%s", vw, q, pre, il);
+            if (mid) em_printf(e, "%s%s%s", mid, il, post);
+            em_printf(e, ";\n");
+        }
+        em_printf(e, "        }\n");
+        for (int q = 1; q < sets; q++)
+            em_printf(e, "        for (int l = 0; l < %d; l++) ls0[l] += ls%d[l];\n", vw, q);
+        em_lanes_add(e, "        ", acc, "ls0", vw);
+        em_printf(e, "    }\n");
+    }
+    const char *i1 = "[i]";
+    if (n > nv) {
+        em_printf(e, "    for (int i = %d; i < %d; i++) %s += %s%s", nv, n, acc, pre, i1);
+        if (mid) em_printf(e, "%s%s%s", mid, i1, post);
+        em_printf(e, ";\n");
+    }
+}
+
+/* gm, ginv: mean and 1/std of the source, unlisted elements being 0. */
+static void norm_stats(em *e, int li, const gsrc *s)
+{
+    const ir_gate *g = &e->p->layers[li].gate;
+    const em_vec *v = s->vi >= 0 ? &e->v[s->vi] : NULL;
+    const char *n = em_fstr(e, (float)s->n);
+    if (!cols_used(e, s)) { /* every element 0: mean and variance 0 */
+        em_printf(e, "    const float ginv = 1.0f / sqrtf(%s);\n", em_fstr(e, (float)g->norm.eps));
+        return;
+    }
+    em_printf(e, "    float gm = 0.0f, gv = 0.0f;\n");
+    if (!v || v->list == LIST_ALL) {
+        lane_sum(e, "gm", s->x, NULL, NULL, s->n);
+        em_printf(e, "    gm /= %s;\n", n);
+        lane_sum(e, "gv", ar_printf(&e->a, "(%s", s->x), ar_printf(&e->a, " - gm) * (%s", s->x), " - gm)",
+                 s->n);
+    } else {
+        const char *cnt = v->list == LIST_STATIC ? ar_printf(&e->a, "%d", v->n_list) : "xn";
+        const char *lst = v->list == LIST_STATIC ? em_list_name(e, s->vi) : "xl";
+        em_printf(e, "    for (int k = 0; k < %s; k++) gm += %s[%s[k]];\n", cnt, s->x, lst);
+        em_printf(e, "    gm /= %s;\n", n);
+        em_printf(e, "    for (int k = 0; k < %s; k++) { float d = %s[%s[k]] - gm; gv += d * d; }\n", cnt,
+                  s->x, lst);
+        em_printf(e, "    gv += (float)(%d - %s) * gm * gm; /* the unlisted zeros */\n", s->n, cnt);
+    }
+    em_printf(e, "    gv /= %s;\n", n);
+    em_printf(e, "    const float ginv = 1.0f / sqrtf(gv + %s);\n", em_fstr(e, (float)g->norm.eps));
+}
+
+/* Opens a block computing acc[0..rows) = M s and a loop over r that leaves
+ * a = row r's value (normalised when the gate has a norm); the caller
+ * finishes the loop body and closes both. */
+static void first_matrix(em *e, int li, const gsrc *s, int rows, const char *what)
+{
+    em_printf(e, "    {\n        float acc[%d];\n        for (int u = 0; u < %d; u++) acc[u] = 0.0f;\n",
+              rows, rows);
+    if (cols_used(e, s)) em_axpy(e, "        ", s->x, s->vi, s->n, em_name(e, li, what), rows);
+    em_printf(e, "        for (int r = 0; r < %d; r++) {\n            float a = acc[r];\n", rows);
+    if (s->norm && cols_used(e, s))
+        em_printf(e, "            a = (a - gm * %s[r]) * ginv;\n", em_name(e, li, "S"));
+    else if (s->norm)
+        em_printf(e, "            (void)ginv;\n");
+}
+
+/* z = B t + c in chunks of units whose sums stay in registers: two sets
+ * of accumulators over alternate r, so two chains of adds per vector. */
+static void lowrank_chunk(em *e, int li, const char *j0, int w)
+{
+    const ir_gate *g = &e->p->layers[li].gate;
+    const char *bt = em_name(e, li, "BT");
+    int two = g->rank >= 2;
+    if (g->c)
+        em_printf(e, "        float za[%d];\n        for (int u = 0; u < %d; u++) za[u] = %s[%s + u];\n", w,
+                  w, em_name(e, li, "c"), j0);
+    else
+        em_printf(e, "        float za[%d] = {0.0f};\n", w);
+    if (two) em_printf(e, "        float zb[%d] = {0.0f};\n", w);
+    em_printf(e, "        for (int r = 0; r < %d; r += %d) {\n", two ? g->rank / 2 * 2 : g->rank,
+              two ? 2 : 1);
+    em_printf(e, "            const float v0 = t[r]%s;\n", two ? ", v1 = t[r + 1]" : "");
+    em_printf(e, "            for (int u = 0; u < %d; u++) za[u] += v0 * %s[r][%s + u];\n", w, bt, j0);
+    if (two)
+        em_printf(e, "            for (int u = 0; u < %d; u++) zb[u] += v1 * %s[r + 1][%s + u];\n", w,
+                  bt, j0);
+    em_printf(e, "        }\n");
+    if (two && g->rank % 2)
+        em_printf(e, "        for (int u = 0; u < %d; u++) za[u] += t[%d] * %s[%d][%s + u];\n", w,
+                  g->rank - 1, bt, g->rank - 1, j0);
+    em_printf(e, "        for (int u = 0; u < %d; u++) z[%s + u] = za[u]%s;\n", w, j0,
+              two ? " + zb[u]" : "");
+}
+
+static void lowrank_z(em *e, int li)
+{
+    const ir_gate *g = &e->p->layers[li].gate;
+    int vw = e->p->vw > 1 ? e->p->vw : 4, c = 2 * vw, full = g->n / c * c;
+    if (full > 0) {
+        em_printf(e, "    for (int j0 = 0; j0 < %d; j0 += %d) {\n", full, c);
+        lowrank_chunk(e, li, "j0", c);
+        em_printf(e, "    }\n");
+    }
+    if (g->n > full) {
+        em_printf(e, "    {\n");
+        lowrank_chunk(e, li, ar_printf(&e->a, "%d", full), g->n - full);
+        em_printf(e, "    }\n");
+    }
 }
 
 void em_gate_logits(em *e, int li)
@@ -72,30 +208,20 @@ void em_gate_logits(em *e, int li)
     const ir_gate *g = &e->p->layers[li].gate;
     gsrc s = source(e, li);
     em_printf(e, "    float z[%d];\n", g->n);
-    if (s.norm) {
-        em_printf(e, "    float s[%d];\n", s.n);
-        em_printf(e, "    %s_norm(%s, s, %d, %s, %s, %s);\n", e->pre,
-                  g->src == GSRC_SELF ? "h" : "x", s.n, em_fstr(e, (float)g->norm.eps),
-                  opt(e, li, "gnw", g->norm.weight), opt(e, li, "gnb", g->norm.bias));
-    }
-    const char *row = ar_printf(&e->a, "%s[j]", em_name(e, li, "G"));
+    if (s.norm) norm_stats(e, li, &s);
     if (g->kind == GATE_LOWRANK) {
         em_printf(e, "    float t[%d];\n", g->rank);
-        em_printf(e, "    for (int r = 0; r < %d; r++) {\n        float a = 0.0f;\n", g->rank);
-        em_dot(e, "        ", ar_printf(&e->a, "%s[r]", em_name(e, li, "A")), s.x, s.vi, s.n);
-        if (g->a_bias) em_printf(e, "        a += %s[r];\n", em_name(e, li, "ab"));
-        em_printf(e, "        t[r] = ");
+        first_matrix(e, li, &s, g->rank, "AT");
+        if (g->a_bias) em_printf(e, "            a += %s[r];\n", em_name(e, li, "ab"));
+        em_printf(e, "            t[r] = ");
         em_act(e, g->hidden_act, "a");
-        em_printf(e, ";\n    }\n");
+        em_printf(e, ";\n        }\n    }\n");
+        lowrank_z(e, li);
+        return;
     }
-    em_printf(e, "    for (int j = 0; j < %d; j++) {\n        float a = 0.0f;\n", g->n);
-    if (g->kind == GATE_LOWRANK)
-        em_printf(e, "        for (int r = 0; r < %d; r++) a += %s[j][r] * t[r];\n", g->rank,
-                  em_name(e, li, "B"));
-    else
-        em_dot(e, "        ", row, s.x, s.vi, s.n);
-    if (g->c) em_printf(e, "        a += %s[j];\n", em_name(e, li, "c"));
-    em_printf(e, "        z[j] = a;\n    }\n");
+    first_matrix(e, li, &s, g->n, "GT");
+    if (g->c) em_printf(e, "            a += %s[r];\n", em_name(e, li, "c"));
+    em_printf(e, "            z[r] = a;\n        }\n    }\n");
 }
 
 const char *em_gate_decide(em *e, int li)
@@ -111,13 +237,13 @@ const char *em_gate_decide(em *e, int li)
         }
         const char *cmp = ar_printf(&e->a, "z[j] > %s", em_fstr(e, zthr));
         if (g->min_keep <= 0) return cmp;
-        em_printf(e, "    unsigned char m[%d];\n    float q[%d];\n    int nm = 0;\n", g->n, g->n);
+        em_printf(e, "    unsigned char m[%d];\n    int32_t q[%d];\n    int nm = 0;\n", g->n, g->n);
         em_printf(e, "    for (int j = 0; j < %d; j++) { m[j] = %s; nm += m[j]; }\n", g->n, cmp);
         em_printf(e, "    if (nm < %d) %s_topk(z, q, m, %d, %d); /* min_keep */\n", g->min_keep,
                   e->pre, g->n, g->min_keep);
         return "m[j]";
     }
-    em_printf(e, "    unsigned char m[%d];\n    float q[%d];\n", g->n, g->n);
+    em_printf(e, "    unsigned char m[%d];\n    int32_t q[%d];\n", g->n, g->n);
     em_printf(e, "    %s_topk(z, q, m, %d, %d);\n", e->pre, g->n, g->k);
     return "m[j]";
 }

@@ -30,11 +30,14 @@ typedef struct em {
     char *upre;         /* macro prefix */
     arena a;
     em_vec *v;          /* [n_layers + 1] */
-    int need_topk, need_norm;
+    int need_topk, need_norm, need_erf;
     int buf_n[2];       /* elements of the stack buffers va, vb (0: unused) */
     int list_n[2];      /* elements of the list buffers la, lb (0: unused) */
     int bad;            /* a non-finite constant was met */
 } em;
+
+/* emit.c: helper sources, '@' standing for the prefix */
+extern const char em_erf_src[];
 
 /* emit_util.c */
 void em_printf(em *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -55,6 +58,10 @@ int em_rows(const ir_layer *l);   /* units whose row is computed (not constant) 
 const char *em_list_name(em *e, int vi); /* the static list of v[vi] */
 /* ind a += row[i] * x[i] for every listed i of v (v[vi], or NULL: all of n) */
 void em_dot(em *e, const char *ind, const char *row, const char *x, int vi, int n);
+void em_lanes_add(em *e, const char *ind, const char *acc, const char *lanes, int vw);
+/* acc[0..w) += x[i] * (base + i*w)[0..w) for every listed i of v[vi] (vi < 0:
+ * all of n). The caller declares and initialises float acc[w]. */
+void em_axpy(em *e, const char *ind, const char *x, int vi, int n, const char *base, int w);
 
 /* emit_gate.c: gate weights; code that fills z[] and decides (returns the
  * condition, on j, that unit j is open) */
@@ -67,5 +74,16 @@ const char *em_gate_decide(em *e, int li);
 void em_layer(em *e, int li);
 void em_layer_call(em *e, int li);
 const char *em_buf(const em_vec *v, int list); /* "va", "lb", ... */
+
+/* emit_tile.c: a layer in tiles of units, weights input-major per tile */
+int em_permuted(const ir_layer *l);            /* units not in model order */
+const char *em_unit(em *e, int li, const char *j); /* model index of unit j */
+void em_tile_data(em *e, int li);
+/* dst[j] for every unit; cond: the open condition on j, or NULL (ungated).
+ * Gated: fills mk and, when list, hl; returns the open count. */
+void em_tile_rows(em *e, int li, const char *cond, const char *dst, int list);
+
+/* emit_rows.c: a gated layer row-wise, open rows four at a time */
+void em_rows_gated(em *e, int li, const char *cond, int list);
 
 #endif

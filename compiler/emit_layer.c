@@ -102,14 +102,17 @@ static void data(em *e, int li, const rows *r)
         if (l->norm.bias) em_farray(e, em_name(e, li, "b"), l->norm.bias, l->n_out, 0);
         return;
     }
-    if (r->n > 0 && em_vec_used(in)) em_farray(e, em_name(e, li, "W"), r->W, r->n, l->n_in);
-    if (r->n > 0 && r->b) em_farray(e, em_name(e, li, "b"), r->b, r->n, 0);
+    if (l->tile > 0) em_tile_data(e, li);
+    if (!l->tile && r->n > 0 && em_vec_used(in)) em_farray(e, em_name(e, li, "W"), r->W, r->n, l->n_in);
+    if (!l->tile && r->n > 0 && r->b) em_farray(e, em_name(e, li, "b"), r->b, r->n, 0);
     if (r->idx && r->n > 0) em_iarray(e, em_name(e, li, "rows"), r->idx, r->n, l->n_out);
     if (r->n_const > 0) {
         em_iarray(e, em_name(e, li, "cj"), r->cidx, r->n_const, l->n_out);
         em_farray(e, em_name(e, li, "cv"), r->cval, r->n_const, 0);
     }
     if (dyn_gate(l)) em_gate_data(e, li);
+    if (dyn_gate(l) && em_permuted(l))
+        em_iarray(e, em_name(e, li, "unit"), l->unit_index, l->n_out, l->n_out_model);
     if (!dyn_gate(l) && fixed_mask_partial(l)) {
         int *open = ar_array(&e->a, (size_t)l->n_out_model, sizeof *open);
         for (int k = 0; k < l->n_out; k++)
@@ -195,15 +198,33 @@ static void body_dense(em *e, int li, const rows *r)
     if (!x_used) em_printf(e, "    (void)x;\n");
     if (!l->is_output && l->n_out == 0) em_printf(e, "    (void)h;\n");
     if (l->is_output) {
-        rows_loop(e, li, r, "out");
+        if (l->tile) em_tile_rows(e, li, NULL, "out", 0);
+        else rows_loop(e, li, r, "out");
         output_tail(e, l);
         return;
     }
     int list = e->v[li + 1].list == LIST_DYN && e->v[li + 1].passed;
+    if (l->tile && dyn_gate(l) && l->gate.src == GSRC_SELF) { /* every row, then decide */
+        em_tile_rows(e, li, NULL, "h", 0);
+        em_gate_logits(e, li);
+        gated_rows(e, li, em_gate_decide(e, li), list);
+        return;
+    }
+    if (l->tile && dyn_gate(l)) {
+        em_gate_logits(e, li);
+        em_tile_rows(e, li, em_gate_decide(e, li), "h", list);
+        return;
+    }
+    if (l->tile) {
+        em_tile_rows(e, li, NULL, "h", 0);
+        em_printf(e, "    return %d;\n", l->n_out);
+        return;
+    }
     if (dyn_gate(l)) {
         if (l->gate.src == GSRC_SELF) rows_loop(e, li, r, "h");
         em_gate_logits(e, li);
-        gated_rows(e, li, em_gate_decide(e, li), list);
+        if (l->gate.src == GSRC_SELF) gated_rows(e, li, em_gate_decide(e, li), list);
+        else em_rows_gated(e, li, em_gate_decide(e, li), list);
         return;
     }
     rows_loop(e, li, r, "h");

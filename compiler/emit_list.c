@@ -45,7 +45,8 @@ void em_plan(em *e)
         if (l->kind == OP_DENSE && l->const_mask) static_list(e, v, l->const_mask, l->const_val);
         else if (dyn_gate(l) && l->closed_value == 0.0f) v->list = LIST_DYN;
         if (l->kind == OP_LAYERNORM) e->need_norm = 1;
-        if (dyn_gate(l) && l->gate.has_norm) e->need_norm = 1;
+        if (l->kind == OP_DENSE && l->act == ACT_GELU && em_rows(l) > 0) e->need_erf = 1;
+        if (dyn_gate(l) && l->gate.kind == GATE_LOWRANK && l->gate.hidden_act == ACT_GELU) e->need_erf = 1;
         if (dyn_gate(l) && (l->gate.decide == DECIDE_TOPK || l->gate.min_keep > 0))
             e->need_topk = 1;
     }
@@ -72,8 +73,32 @@ void em_dot(em *e, const char *ind, const char *row, const char *x, int vi, int 
     const em_vec *v = vi >= 0 ? &e->v[vi] : NULL;
     if (!v || v->list == LIST_ALL) {
         if (v) n = v->n;
-        if (n > 0)
-            em_printf(e, "%sfor (int i = 0; i < %d; i++) a += %s[i] * %s[i];\n", ind, n, row, x);
+        /* Fixed-order lane partial sums, vectorisable without -ffast-math;
+         * four sets of lanes keep four chains of adds in flight. One
+         * statement per loop so compilers turn each into whole vectors. */
+        int vw = e->p->vw > 1 ? e->p->vw : 0, sets = n >= 8 * vw ? 4 : 1;
+        int step = vw * sets, nv = vw ? n / step * step : 0;
+        if (nv < 2 * vw) nv = 0;
+        if (nv > 0) {
+            em_printf(e, "%s{\n", ind);
+            for (int q = 0; q < sets; q++) em_printf(e, "%s    float ps%d[%d] = {0.0f};\n", ind, q, vw);
+            em_printf(e, "%s    for (int i = 0; i < %d; i += %d) {\n", ind, nv, step);
+            for (int q = 0; q < sets; q++)
+                em_printf(e, "%s        for (int l = 0; l < %d; l++) ps%d[l] += %s[i + %d + l] * %s[i + %d + l];\n",
+                          ind, vw, q, row, q * vw, x, q * vw);
+            em_printf(e, "%s    }\n", ind);
+            for (int q = 1; q < sets; q++)
+                em_printf(e, "%s    for (int l = 0; l < %d; l++) ps0[l] += ps%d[l];\n", ind, vw, q);
+            if (n / vw * vw > nv) /* whole vectors left after the sets */
+                em_printf(e, "%s    for (int i = %d; i < %d; i += %d)\n"
+                             "%s        for (int l = 0; l < %d; l++) ps0[l] += %s[i + l] * %s[i + l];\n",
+                          ind, nv, n / vw * vw, vw, ind, vw, row, x);
+            em_lanes_add(e, ar_printf(&e->a, "%s    ", ind), "a", "ps0", vw);
+            em_printf(e, "%s}\n", ind);
+        }
+        if (nv > 0) nv = n / vw * vw;
+        if (n > nv)
+            em_printf(e, "%sfor (int i = %d; i < %d; i++) a += %s[i] * %s[i];\n", ind, nv, n, row, x);
         return;
     }
     if (v->list == LIST_STATIC) {
@@ -84,4 +109,69 @@ void em_dot(em *e, const char *ind, const char *row, const char *x, int vi, int 
     }
     em_printf(e, "%sfor (int k = 0; k < xn; k++) { int i = xl[k]; a += %s[i] * %s[i]; }\n", ind,
               row, x);
+}
+
+static int acc_sets(const em *e, int w)
+{
+    int vw = e->p->vw > 0 ? e->p->vw : 1, chains = (w + vw - 1) / vw, s = 1;
+    while (s < 4 && s * chains < 4) s *= 2;
+    return s;
+}
+
+static const char *acc_name(int k) { return k == 0 ? "acc" : k == 1 ? "acc1" : k == 2 ? "acc2" : "acc3"; }
+
+/* Independent accumulator sets: each input's multiply-add would wait on
+ * the previous one's add unless inputs alternate between sets; enough sets
+ * for about four chains of vector adds in flight. A constant count gets
+ * constant bounds (no dead loop indexing past a static list). */
+void em_axpy(em *e, const char *ind, const char *x, int vi, int n, const char *base, int w)
+{
+    const em_vec *v = vi >= 0 ? &e->v[vi] : NULL;
+    if (v && !em_vec_used(v)) return;
+    if (!v && n == 0) return;
+    em_list kind = v ? v->list : LIST_ALL;
+    int S = acc_sets(e, w), most = v ? v->n : n;
+    while (S > 1 && S > most) S /= 2; /* never more sets than inputs */
+    int n_const = kind == LIST_ALL ? most : kind == LIST_STATIC ? v->n_list : -1;
+    const char *count = n_const >= 0 ? ar_printf(&e->a, "%d", n_const) : "xn";
+    const char *list = kind == LIST_ALL ? NULL : kind == LIST_STATIC ? em_list_name(e, vi) : "xl";
+    em_printf(e, "%s{\n", ind);
+    for (int k = 1; k < S; k++) em_printf(e, "%s    float %s[%d] = {0.0f};\n", ind, acc_name(k), w);
+    em_printf(e, "%s    int k = 0;\n", ind);
+    for (int pass = 0; pass < 2; pass++) {
+        int step = pass == 0 ? S : 1;
+        if (pass == 1 && S == 1) break;
+        if (n_const >= 0 && (pass == 0 ? n_const < S : n_const % S == 0)) continue;
+        if (pass == 0 && n_const >= 0)
+            em_printf(e, "%s    for (; k < %d; k += %d) {\n", ind, n_const / S * S, step);
+        else if (pass == 0)
+            em_printf(e, "%s    for (; k + %d < %s; k += %d) {\n", ind, step - 1, count, step);
+        else
+            em_printf(e, "%s    for (; k < %s; k++) {\n", ind, count);
+        for (int q = 0; q < step; q++) {
+            const char *idx = list ? ar_printf(&e->a, "%s[k + %d]", list, q) : ar_printf(&e->a, "k + %d", q);
+            em_printf(e, "%s        const float x%d = %s[%s], *w%d = %s + (long)(%s) * %d;\n", ind, q, x,
+                      idx, q, base, idx, w);
+        }
+        /* One statement per loop: compilers unroll each into whole vectors. */
+        for (int q = 0; q < step; q++)
+            em_printf(e, "%s        for (int u = 0; u < %d; u++) %s[u] += x%d * w%d[u];\n", ind, w,
+                      acc_name(q), q, q);
+        em_printf(e, "%s    }\n", ind);
+    }
+    for (int k = 1; k < S; k++)
+        em_printf(e, "%s    for (int u = 0; u < %d; u++) acc[u] += %s[u];\n", ind, w, acc_name(k));
+    em_printf(e, "%s}\n", ind);
+}
+
+/* acc += the sum of lanes[0..vw) as a tree (halves added lane-wise), so
+ * the adds form a chain of log2(vw) steps instead of vw. */
+void em_lanes_add(em *e, const char *ind, const char *acc, const char *lanes, int vw)
+{
+    int w = vw;
+    while (w > 2 && w % 2 == 0) {
+        w /= 2;
+        em_printf(e, "%sfor (int l = 0; l < %d; l++) %s[l] += %s[l + %d];\n", ind, w, lanes, lanes, w);
+    }
+    em_printf(e, "%sfor (int l = 0; l < %d; l++) %s += %s[l];\n", ind, w, acc, lanes);
 }

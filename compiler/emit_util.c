@@ -116,7 +116,7 @@ void em_act(em *e, mdl_act act, const char *x)
     switch (act) {
     case ACT_IDENTITY: em_printf(e, "%s", x); return;
     case ACT_RELU: em_printf(e, "(%s > 0.0f ? %s : 0.0f)", x, x); return;
-    case ACT_GELU: em_printf(e, "0.5f * %s * (1.0f + erff(%s * 0.70710678f))", x, x); return;
+    case ACT_GELU: em_printf(e, "0.5f * %s * (1.0f + %s_erf(%s * 0.70710678f))", x, e->pre, x); return;
     case ACT_GELU_TANH:
         em_printf(e, "0.5f * %s * (1.0f + tanhf(0.7978845608f * (%s + 0.044715f * %s * %s * %s)))",
                   x, x, x, x, x);

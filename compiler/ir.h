@@ -7,7 +7,13 @@
  *                     vector (a layernorm, or a gate with a norm).
  *   ir_pass_threshold - threshold decisions folded to one float per layer:
  *                     open iff z > zthr, no expf on the gate path.
- * After both passes no layer has GATE_STATIC. */
+ * After both passes no layer has GATE_STATIC. Then, optionally:
+ *   ir_pass_gate_norm - a gate norm's weight and bias folded into G or A.
+ *   ir_pass_dense   - (before the static pass) every gate dropped: the
+ *                     dense baseline.
+ *   ir_pass_permute - units reordered from calibration masks so units that
+ *                     open together share tiles (pass_permute.c).
+ *   ir_pass_tile    - each dense layer's layout for a target (pass_tile.c). */
 #ifndef DGC_IR_H
 #define DGC_IR_H
 #include "arena.h"
@@ -53,6 +59,10 @@ typedef struct ir_layer {
     float *const_val;          /* [n_out] or NULL */
     int is_output, softmax;
     mdl_norm norm;          /* layernorm */
+    /* ir_pass_tile: 0 row-wise dot products; else units per tile, weights
+     * input-major inside a tile so an open input is one contiguous
+     * multiply-add over the tile and an all-closed tile costs one branch. */
+    int tile;
 } ir_layer;
 
 typedef struct ir_program {
@@ -75,12 +85,46 @@ typedef struct ir_program {
     const char **labels;    /* [n_out] or NULL */
     long params_model;      /* parameters in the model */
     long units_removed;     /* units deleted by ir_pass_static (features included) */
+    int vw;                 /* ir_pass_tile: lanes of row dot products (1: plain sum) */
 } ir_program;
+
+/* What the generated code runs on: tile width and vector lanes, in floats. */
+typedef struct ir_target {
+    const char *name;
+    int tile, vw;
+} ir_target;
+
+/* Masks the reference interpreter decided over calibration inputs, in model
+ * order: open[l] is [n_samples][the model's units of op l], or NULL (the op
+ * has no dynamic gate). */
+typedef struct ir_calib {
+    int n_samples, n_layers;
+    unsigned char **open;
+} ir_calib;
 
 ir_program *ir_build(arena *a, const mdl_model *m);
 void ir_pass_static(arena *a, ir_program *p);
 void ir_pass_threshold(ir_program *p);
-/* Both passes in order: what every consumer of the IR wants. */
+void ir_pass_dense(ir_program *p);
+void ir_pass_gate_norm(arena *a, ir_program *p); /* gate norm affine into G or A */
+/* Reorders layer li's units: new unit j is old unit perm[j]. Rows, biases,
+ * gate rows, unit_index (masks stay reported in model order) and the next
+ * layer's columns move together. Returns 0, or -1 when the layer cannot be
+ * permuted (see ir_permutable) or perm is not a permutation. */
+int ir_permute_layer(arena *a, ir_program *p, int li, const int *perm);
+int ir_permutable(const ir_program *p, int li);
+void ir_pass_permute(arena *a, ir_program *p, const ir_calib *c, int tile);
+/* calib may be NULL: the layout is then chosen from the shapes alone. */
+void ir_pass_tile(ir_program *p, const ir_target *t, const ir_calib *c);
+/* NULL when the name is not a target; "x86-64" is the default. */
+const ir_target *ir_target_find(const char *name);
+const ir_target *ir_target_default(void);
+/* Static and threshold passes, then tiling for the default target: what
+ * every consumer of the IR wants unless it chooses a target itself. */
 ir_program *ir_lower(arena *a, const mdl_model *m);
+/* The same for target t; c (may be NULL) drives permutation and layout;
+ * dense drops every gate, static ones included (the baseline). */
+ir_program *ir_lower_for(arena *a, const mdl_model *m, const ir_target *t, const ir_calib *c,
+                         int dense);
 
 #endif

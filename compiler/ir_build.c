@@ -111,10 +111,20 @@ ir_program *ir_build(arena *a, const mdl_model *m)
     return p;
 }
 
-ir_program *ir_lower(arena *a, const mdl_model *m)
+ir_program *ir_lower_for(arena *a, const mdl_model *m, const ir_target *t, const ir_calib *c,
+                         int dense)
 {
     ir_program *p = ir_build(a, m);
+    if (dense) ir_pass_dense(p);
     ir_pass_static(a, p);
     ir_pass_threshold(p);
+    ir_pass_gate_norm(a, p);
+    if (!dense) ir_pass_permute(a, p, c, t->tile);
+    ir_pass_tile(p, t, dense ? NULL : c);
     return p;
+}
+
+ir_program *ir_lower(arena *a, const mdl_model *m)
+{
+    return ir_lower_for(a, m, ir_target_default(), NULL, 0);
 }

@@ -30,37 +30,62 @@ static void demo_norm(const float *x, float *y, int n, float eps, const float *w
     }
 }
 
-/* The k-th largest of t[0..n), 1 <= k <= n; t is reordered. */
-static float demo_kth(float *t, int n, int k)
+/* erf(x) within about 1e-7, no libm call. */
+static float demo_erf(float x)
 {
-    int lo = 0, hi = n - 1, want = k - 1;
-    while (lo < hi) {
-        int mid = lo + (hi - lo) / 2, i = lo;
-        float piv = t[mid], s;
-        t[mid] = t[hi];
-        t[hi] = piv;
-        for (int j = lo; j < hi; j++)
-            if (t[j] > piv) { s = t[i]; t[i] = t[j]; t[j] = s; i++; }
-        t[hi] = t[i];
-        t[i] = piv;
-        if (i == want) break;
-        if (i < want) lo = i + 1;
-        else hi = i - 1;
-    }
-    return t[want];
+    float x2, p, q;
+    x = x > 4.0f ? 4.0f : x < -4.0f ? -4.0f : x;
+    x2 = x * x;
+    p = x2 * -2.72614225801306e-10f + 2.77068142495902e-08f;
+    p = x2 * p + -2.10102402082508e-06f;
+    p = x2 * p + -5.69250639462346e-05f;
+    p = x2 * p + -7.34990630326855e-04f;
+    p = x2 * p + -2.95459980854025e-03f;
+    p = x2 * p + -1.60960333262415e-02f;
+    q = x2 * -1.45660718464996e-05f + -2.13374055278905e-04f;
+    q = x2 * q + -1.68282697438203e-03f;
+    q = x2 * q + -7.37332916720468e-03f;
+    q = x2 * q + -1.42647390514189e-02f;
+    return x * p / q;
 }
 
-/* m[j] = 1 for the k largest z[j], ties to the lower index; q: scratch [n]. */
-static void demo_topk(const float *z, float *q, unsigned char *m, int n, int k)
+/* m[j] = 1 for the k largest z[j], ties to the lower index, 1 <= k <= n;
+ * q: scratch [n]. */
+static void demo_topk(const float *z, int32_t *q, unsigned char *m, int n, int k)
 {
     float kth;
-    int need = k;
-    for (int j = 0; j < n; j++) q[j] = z[j];
-    kth = demo_kth(q, n, k);
-    for (int j = 0; j < n; j++) need -= z[j] > kth;
+    int need = k, nc = n;
+    for (int j = 0; j < n; j++) q[j] = j;
+    for (;;) {
+        int cnt[256], d, c = 0;
+        float lo = z[q[0]], hi = lo;
+        for (int j = 1; j < nc; j++) {
+            float v = z[q[j]];
+            lo = v < lo ? v : lo;
+            hi = v > hi ? v : hi;
+        }
+        kth = lo;
+        if (!(hi > lo)) break;
+        double sc = 255.0 / ((double)hi - (double)lo);
+        for (d = 0; d < 256; d++) cnt[d] = 0;
+        for (int j = 0; j < nc; j++) {
+            double t = ((double)z[q[j]] - (double)lo) * sc;
+            int b = t >= 255.0 ? 255 : t > 0.0 ? (int)t : 0;
+            cnt[b]++;
+            q[j] = q[j] * 256 + b; /* the bucket rides along */
+        }
+        for (d = 255; d > 0 && cnt[d] < need; d--) need -= cnt[d];
+        for (int j = 0; j < nc; j++) {
+            int32_t t = q[j];
+            q[c] = t / 256;
+            c += t % 256 == d;
+        }
+        nc = c;
+    }
     for (int j = 0; j < n; j++) {
-        m[j] = z[j] > kth;
-        if (!m[j] && z[j] == kth && need > 0) { m[j] = 1; need--; }
+        int take = z[j] == kth && need > 0;
+        need -= take;
+        m[j] = (unsigned char)(z[j] > kth || take);
     }
 }
 
@@ -75,135 +100,50 @@ static void demo_input(const float *in, float *x)
 }
 
 /* layer 0 fc1: dense 32 of 32 units, 8 inputs, relu, gate lowrank from input (norm), threshold */
-static const float demo_l0_W[32][8] = {
-    {
-        0x1.fc7272p-4f, 0x1.3c634cp+0f, 0x1.adb1eap-3f, -0x1.bf7ef4p-3f, 0x1.c9ca78p-2f, 0x1.069fap-5f,
-        -0x1.60db92p-3f, 0x1.4c704cp-1f
-    },
-    {
-        0x1.a564ap-2f, 0x1.17a0ccp-5f, -0x1.cdfd8ep-2f, 0x1.2ca27cp-5f, 0x1.da938p-6f, 0x1.0cf9c4p-1f,
-        0x1.991554p-3f, 0x1.4f0f06p-1f
-    },
-    {
-        0x1.1fdc9p-2f, 0x1.49545ap-2f, 0x1.3d1ec2p-2f, -0x1.3da66p-4f, -0x1.1c50d2p-1f, 0x1.9b0258p-4f,
-        -0x1.ff647cp-4f, -0x1.350c58p-1f
-    },
-    {
-        -0x1.ed400ep-3f, -0x1.846b84p-2f, -0x1.ef13ep-1f, 0x1.9601fap-3f, 0x1.756866p-5f, -0x1.0e8ddp-2f,
-        0x1.650a7ap-2f, -0x1.96b7bcp-3f
-    },
-    {
-        0x1.a828eep-5f, -0x1.5f7a52p-2f, 0x1.07f68ap-1f, 0x1.3b0fd2p-2f, 0x1.6c2014p-2f, 0x1.cdb4bap-2f,
-        -0x1.ae189p-1f, 0x1.cd7d5cp-3f
-    },
-    {
-        -0x1.a2eac2p-5f, 0x1.cebfc2p-3f, -0x1.9ceadcp-1f, 0x1.0f3ff4p-2f, -0x1.0d411ep-3f, 0x1.74c054p-4f,
-        0x1.8c7206p-5f, -0x1.62161p-7f
-    },
-    {
-        0x1.27dc42p-1f, 0x1.25c78cp-4f, -0x1.6e005ep-5f, 0x1.07d99ap-1f, -0x1.9c449cp-3f, -0x1.4a0f22p-2f,
-        -0x1.163008p-2f, -0x1.033654p-2f
-    },
-    {
-        -0x1.030eaap-1f, -0x1.a8172ap-3f, 0x1.222348p-2f, -0x1.0842f6p-1f, 0x1.61e846p-4f, -0x1.6ecac2p-3f,
-        -0x1.a935f6p-4f, 0x1.78519cp-2f
-    },
-    {
-        0x1.f96f44p-3f, 0x1.aa769p-2f, 0x1.236922p-1f, -0x1.538a6ep-1f, -0x1.9c4a86p-2f, 0x1.b24974p-1f,
-        0x1.64a0a8p-12f, 0x1.9791d6p-1f
-    },
-    {
-        0x1.1c136ep-5f, 0x1.460dfcp-2f, -0x1.a25212p-3f, 0x1.537028p-5f, 0x1.dec3eap-5f, 0x1.6924cap-3f,
-        0x1.2db9ecp-2f, 0x1.4534acp-1f
-    },
-    {
-        -0x1.f0bde6p-7f, -0x1.301a6ap-1f, -0x1.887cf4p-4f, 0x1.42550ap-6f, -0x1.c62c58p-2f, 0x1.2c7e56p-1f,
-        -0x1.4ebe76p-4f, 0x1.6497dap-3f
-    },
-    {
-        -0x1.48730ep-3f, 0x1.85d632p-2f, 0x1.6be2b4p-2f, -0x1.5c285cp-6f, 0x1.2a182ap-3f, -0x1.a07778p-2f,
-        -0x1.32d78p-3f, -0x1.a56848p-2f
-    },
-    {
-        -0x1.421d56p-6f, 0x1.37865cp-3f, -0x1.21792p-7f, 0x1.ec3bap-3f, 0x1.e6712ap-1f, -0x1.b96cbap-2f,
-        0x1.6af954p-2f, -0x1.02b846p-5f
-    },
-    {
-        0x1.3ed15cp-1f, 0x1.4ef4d8p-4f, 0x1.59a386p-2f, 0x1.282f1p-2f, 0x1.8e82a2p-1f, -0x1.728b94p-1f,
-        -0x1.11b672p-5f, 0x1.aafb5p-2f
-    },
-    {
-        -0x1.15585ep-3f, 0x1.1757f6p-2f, 0x1.b73226p-3f, -0x1.30c1e2p-3f, 0x1.40143cp-3f, 0x1.38c5bcp-3f,
-        0x1.1e6ac2p-2f, -0x1.076d08p-2f
-    },
-    {
-        -0x1.0f7f5ep-4f, 0x1.d8835ap-2f, -0x1.1bcd0ep-3f, -0x1.000b48p-1f, 0x1.104a78p-3f, -0x1.a51188p-1f,
-        0x1.37b65cp-4f, 0x1.1a9abp-1f
-    },
-    {
-        0x1.0d50c8p-4f, -0x1.8a7022p-2f, -0x1.f1e124p-5f, 0x1.587c2ep-2f, 0x1.607c58p-1f, 0x1.2d4192p-2f,
-        -0x1.4aed3p-1f, 0x1.f8a48cp-2f
-    },
-    {
-        -0x1.7bda62p-2f, -0x1.6ee26cp-3f, -0x1.ddd872p-4f, 0x1.28cdf8p-2f, -0x1.d7a67ap-3f, 0x1.a1a2c6p-4f,
-        0x1.4f8cf6p-2f, 0x1.666d14p-2f
-    },
-    {
-        -0x1.256cfep-2f, -0x1.850716p-2f, -0x1.209f9cp-3f, 0x1.64ab6cp-4f, -0x1.5571e4p-3f, 0x1.8f5f66p-2f,
-        0x1.632e0ep-4f, 0x1.698966p-5f
-    },
-    {
-        -0x1.b3212p-2f, 0x1.0b5acap-11f, -0x1.ac7b12p-2f, -0x1.889e72p-1f, -0x1.138566p-5f, -0x1.47b658p-3f,
-        -0x1.447a74p-3f, -0x1.515446p-4f
-    },
-    {
-        0x1.37dd5ep-1f, -0x1.9190cp-6f, 0x1.e5f1eap-4f, 0x1.343434p-2f, 0x1.4344a2p-1f, 0x1.bfd6d8p-6f,
-        0x1.3552a4p-1f, 0x1.26c5a8p-1f
-    },
-    {
-        -0x1.177dc4p-2f, 0x1.a0b996p-2f, 0x1.30cd38p-2f, 0x1.3b8d82p-3f, -0x1.34dd5ap-1f, -0x1.fdeec4p-3f,
-        0x1.e82606p-1f, 0x1.5737ccp-3f
-    },
-    {
-        0x1.2df436p-2f, 0x1.f3b876p-3f, 0x1.40ec9ep-2f, -0x1.12322cp-5f, -0x1.b691cap-4f, -0x1.0a782cp-3f,
-        0x1.8cd306p-2f, -0x1.60ac56p-3f
-    },
-    {
-        -0x1.1dcdaep-3f, -0x1.69a9eap-1f, -0x1.db9d1p-8f, -0x1.115dbep-2f, 0x1.21272ep-1f, -0x1.205828p-4f,
-        -0x1.210aecp-1f, 0x1.0e2a18p-3f
-    },
-    {
-        0x1.48af1cp-1f, 0x1.0a9f22p+0f, -0x1.a0a17cp-2f, 0x1.c0a84ep-3f, 0x1.3aada8p-2f, -0x1.745678p-6f,
-        -0x1.99ad2ap-2f, 0x1.dccf1p-2f
-    },
-    {
-        -0x1.1f07b8p-1f, -0x1.2c8ca8p-2f, -0x1.448012p-4f, -0x1.ca5dp-2f, 0x1.a6eef4p-5f, 0x1.a6b124p-3f,
-        -0x1.1c8302p-2f, 0x1.f8d5aap-3f
-    },
-    {
-        -0x1.90da58p-3f, 0x1.12b8f6p-2f, 0x1.134828p-2f, 0x1.e217ecp-2f, -0x1.52846ap-5f, -0x1.1b8946p-4f,
-        -0x1.063ca6p-1f, 0x1.716c48p-2f
-    },
-    {
-        -0x1.3b270cp-2f, 0x1.aafaf2p-7f, -0x1.148842p-3f, -0x1.82a28ap-2f, -0x1.731aaep-3f, 0x1.41fd2ap-6f,
-        0x1.bc744cp-3f, -0x1.570644p-7f
-    },
-    {
-        -0x1.2754eap-1f, -0x1.35862ap-2f, 0x1.800754p-5f, -0x1.2c69dap-3f, 0x1.ac02bp-3f, 0x1.a32ccap-3f,
-        0x1.b3383ep-3f, 0x1.0b6b6cp-3f
-    },
-    {
-        -0x1.54636ap-2f, -0x1.9752a4p-3f, 0x1.66d07ep-2f, -0x1.677e06p-2f, 0x1.5e4b64p-3f, 0x1.44a82cp-2f,
-        0x1.30665cp-2f, 0x1.da33eep-2f
-    },
-    {
-        -0x1.c54a26p-2f, 0x1.61e33ep-2f, -0x1.54e49p-2f, -0x1.b82bc8p-2f, 0x1.c3ab24p-3f, 0x1.32268cp-4f,
-        0x1.daa91ap-2f, 0x1.f63f2ep-2f
-    },
-    {
-        -0x1.bf9c3ap-2f, 0x1.0dcf6cp-1f, -0x1.c7118cp-2f, -0x1.ebc5fap-3f, 0x1.ae48ep-1f, 0x1.c2211ep-3f,
-        0x1.73c5b6p-3f, 0x1.c2eb64p-3f
-    }
+static const float demo_l0_WT[256] = {
+    0x1.fc7272p-4f, 0x1.a564ap-2f, 0x1.1fdc9p-2f, -0x1.ed400ep-3f, 0x1.a828eep-5f, -0x1.a2eac2p-5f,
+    0x1.27dc42p-1f, -0x1.030eaap-1f, 0x1.f96f44p-3f, 0x1.1c136ep-5f, -0x1.f0bde6p-7f, -0x1.48730ep-3f,
+    -0x1.421d56p-6f, 0x1.3ed15cp-1f, -0x1.15585ep-3f, -0x1.0f7f5ep-4f, 0x1.3c634cp+0f, 0x1.17a0ccp-5f,
+    0x1.49545ap-2f, -0x1.846b84p-2f, -0x1.5f7a52p-2f, 0x1.cebfc2p-3f, 0x1.25c78cp-4f, -0x1.a8172ap-3f,
+    0x1.aa769p-2f, 0x1.460dfcp-2f, -0x1.301a6ap-1f, 0x1.85d632p-2f, 0x1.37865cp-3f, 0x1.4ef4d8p-4f,
+    0x1.1757f6p-2f, 0x1.d8835ap-2f, 0x1.adb1eap-3f, -0x1.cdfd8ep-2f, 0x1.3d1ec2p-2f, -0x1.ef13ep-1f,
+    0x1.07f68ap-1f, -0x1.9ceadcp-1f, -0x1.6e005ep-5f, 0x1.222348p-2f, 0x1.236922p-1f, -0x1.a25212p-3f,
+    -0x1.887cf4p-4f, 0x1.6be2b4p-2f, -0x1.21792p-7f, 0x1.59a386p-2f, 0x1.b73226p-3f, -0x1.1bcd0ep-3f,
+    -0x1.bf7ef4p-3f, 0x1.2ca27cp-5f, -0x1.3da66p-4f, 0x1.9601fap-3f, 0x1.3b0fd2p-2f, 0x1.0f3ff4p-2f,
+    0x1.07d99ap-1f, -0x1.0842f6p-1f, -0x1.538a6ep-1f, 0x1.537028p-5f, 0x1.42550ap-6f, -0x1.5c285cp-6f,
+    0x1.ec3bap-3f, 0x1.282f1p-2f, -0x1.30c1e2p-3f, -0x1.000b48p-1f, 0x1.c9ca78p-2f, 0x1.da938p-6f,
+    -0x1.1c50d2p-1f, 0x1.756866p-5f, 0x1.6c2014p-2f, -0x1.0d411ep-3f, -0x1.9c449cp-3f, 0x1.61e846p-4f,
+    -0x1.9c4a86p-2f, 0x1.dec3eap-5f, -0x1.c62c58p-2f, 0x1.2a182ap-3f, 0x1.e6712ap-1f, 0x1.8e82a2p-1f,
+    0x1.40143cp-3f, 0x1.104a78p-3f, 0x1.069fap-5f, 0x1.0cf9c4p-1f, 0x1.9b0258p-4f, -0x1.0e8ddp-2f,
+    0x1.cdb4bap-2f, 0x1.74c054p-4f, -0x1.4a0f22p-2f, -0x1.6ecac2p-3f, 0x1.b24974p-1f, 0x1.6924cap-3f,
+    0x1.2c7e56p-1f, -0x1.a07778p-2f, -0x1.b96cbap-2f, -0x1.728b94p-1f, 0x1.38c5bcp-3f, -0x1.a51188p-1f,
+    -0x1.60db92p-3f, 0x1.991554p-3f, -0x1.ff647cp-4f, 0x1.650a7ap-2f, -0x1.ae189p-1f, 0x1.8c7206p-5f,
+    -0x1.163008p-2f, -0x1.a935f6p-4f, 0x1.64a0a8p-12f, 0x1.2db9ecp-2f, -0x1.4ebe76p-4f, -0x1.32d78p-3f,
+    0x1.6af954p-2f, -0x1.11b672p-5f, 0x1.1e6ac2p-2f, 0x1.37b65cp-4f, 0x1.4c704cp-1f, 0x1.4f0f06p-1f,
+    -0x1.350c58p-1f, -0x1.96b7bcp-3f, 0x1.cd7d5cp-3f, -0x1.62161p-7f, -0x1.033654p-2f, 0x1.78519cp-2f,
+    0x1.9791d6p-1f, 0x1.4534acp-1f, 0x1.6497dap-3f, -0x1.a56848p-2f, -0x1.02b846p-5f, 0x1.aafb5p-2f,
+    -0x1.076d08p-2f, 0x1.1a9abp-1f, 0x1.0d50c8p-4f, -0x1.7bda62p-2f, -0x1.256cfep-2f, -0x1.b3212p-2f,
+    0x1.37dd5ep-1f, -0x1.177dc4p-2f, 0x1.2df436p-2f, -0x1.1dcdaep-3f, 0x1.48af1cp-1f, -0x1.1f07b8p-1f,
+    -0x1.90da58p-3f, -0x1.3b270cp-2f, -0x1.2754eap-1f, -0x1.54636ap-2f, -0x1.c54a26p-2f, -0x1.bf9c3ap-2f,
+    -0x1.8a7022p-2f, -0x1.6ee26cp-3f, -0x1.850716p-2f, 0x1.0b5acap-11f, -0x1.9190cp-6f, 0x1.a0b996p-2f,
+    0x1.f3b876p-3f, -0x1.69a9eap-1f, 0x1.0a9f22p+0f, -0x1.2c8ca8p-2f, 0x1.12b8f6p-2f, 0x1.aafaf2p-7f,
+    -0x1.35862ap-2f, -0x1.9752a4p-3f, 0x1.61e33ep-2f, 0x1.0dcf6cp-1f, -0x1.f1e124p-5f, -0x1.ddd872p-4f,
+    -0x1.209f9cp-3f, -0x1.ac7b12p-2f, 0x1.e5f1eap-4f, 0x1.30cd38p-2f, 0x1.40ec9ep-2f, -0x1.db9d1p-8f,
+    -0x1.a0a17cp-2f, -0x1.448012p-4f, 0x1.134828p-2f, -0x1.148842p-3f, 0x1.800754p-5f, 0x1.66d07ep-2f,
+    -0x1.54e49p-2f, -0x1.c7118cp-2f, 0x1.587c2ep-2f, 0x1.28cdf8p-2f, 0x1.64ab6cp-4f, -0x1.889e72p-1f,
+    0x1.343434p-2f, 0x1.3b8d82p-3f, -0x1.12322cp-5f, -0x1.115dbep-2f, 0x1.c0a84ep-3f, -0x1.ca5dp-2f,
+    0x1.e217ecp-2f, -0x1.82a28ap-2f, -0x1.2c69dap-3f, -0x1.677e06p-2f, -0x1.b82bc8p-2f, -0x1.ebc5fap-3f,
+    0x1.607c58p-1f, -0x1.d7a67ap-3f, -0x1.5571e4p-3f, -0x1.138566p-5f, 0x1.4344a2p-1f, -0x1.34dd5ap-1f,
+    -0x1.b691cap-4f, 0x1.21272ep-1f, 0x1.3aada8p-2f, 0x1.a6eef4p-5f, -0x1.52846ap-5f, -0x1.731aaep-3f,
+    0x1.ac02bp-3f, 0x1.5e4b64p-3f, 0x1.c3ab24p-3f, 0x1.ae48ep-1f, 0x1.2d4192p-2f, 0x1.a1a2c6p-4f,
+    0x1.8f5f66p-2f, -0x1.47b658p-3f, 0x1.bfd6d8p-6f, -0x1.fdeec4p-3f, -0x1.0a782cp-3f, -0x1.205828p-4f,
+    -0x1.745678p-6f, 0x1.a6b124p-3f, -0x1.1b8946p-4f, 0x1.41fd2ap-6f, 0x1.a32ccap-3f, 0x1.44a82cp-2f,
+    0x1.32268cp-4f, 0x1.c2211ep-3f, -0x1.4aed3p-1f, 0x1.4f8cf6p-2f, 0x1.632e0ep-4f, -0x1.447a74p-3f,
+    0x1.3552a4p-1f, 0x1.e82606p-1f, 0x1.8cd306p-2f, -0x1.210aecp-1f, -0x1.99ad2ap-2f, -0x1.1c8302p-2f,
+    -0x1.063ca6p-1f, 0x1.bc744cp-3f, 0x1.b3383ep-3f, 0x1.30665cp-2f, 0x1.daa91ap-2f, 0x1.73c5b6p-3f,
+    0x1.f8a48cp-2f, 0x1.666d14p-2f, 0x1.698966p-5f, -0x1.515446p-4f, 0x1.26c5a8p-1f, 0x1.5737ccp-3f,
+    -0x1.60ac56p-3f, 0x1.0e2a18p-3f, 0x1.dccf1p-2f, 0x1.f8d5aap-3f, 0x1.716c48p-2f, -0x1.570644p-7f,
+    0x1.0b6b6cp-3f, 0x1.da33eep-2f, 0x1.f63f2ep-2f, 0x1.c2eb64p-3f
 };
 static const float demo_l0_b[32] = {
     -0x1.5a7b44p-5f, -0x1.09aaa8p-6f, 0x1.974812p-7f, 0x1.80b3eap-7f, -0x1.3b9d8ep-7f, -0x1.b42794p-5f,
@@ -213,65 +153,53 @@ static const float demo_l0_b[32] = {
     -0x1.30aedcp-7f, -0x1.d57d34p-8f, 0x1.12edb8p-5f, -0x1.75b852p-7f, -0x1.30a7cap-7f, -0x1.ce8d9ep-7f,
     -0x1.fccfe6p-10f, 0x1.5fb4cap-6f
 };
-static const float demo_l0_gnw[8] = {
-    0x1p+0f, 0x1p+0f, 0x1p+0f, 0x1p+0f, 0x1p+0f, 0x1p+0f,
-    0x1p+0f, 0x1p+0f
+static const float demo_l0_AT[32] = {
+    0x1.f6f4bp-5f, -0x1.9c0424p-2f, -0x1.90df0ep-2f, 0x1.dd9104p-4f, 0x1.cf1a22p-2f, 0x1.e316cap-6f,
+    0x1.513cccp-2f, 0x1.c8b19cp-3f, -0x1.4b7754p-5f, 0x1.ff762cp-2f, 0x1.54f3dap-4f, -0x1.0b7b2ap-2f,
+    -0x1.50736p-10f, -0x1.e12c16p-3f, 0x1.0a6caep-3f, -0x1.7c4b1ap-3f, -0x1.cdc306p-4f, 0x1.c8aa22p-3f,
+    -0x1.91b502p-4f, -0x1.ece4c4p-3f, 0x1.1cbafep-1f, -0x1.f63adep-6f, 0x1.292af4p-2f, -0x1.1744d8p-2f,
+    0x1.f02b7p-2f, 0x1.c307f6p-2f, 0x1.248a8p-5f, 0x1.28ebfap-3f, -0x1.663018p-1f, -0x1.786e36p-3f,
+    -0x1.0a5c0ap-2f, -0x1.041fe8p-2f
 };
-static const float demo_l0_gnb[8] = {
-    0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f,
-    0x0p+0f, 0x0p+0f
+static const float demo_l0_S[4] = {
+    0x1.6684eap-1f, 0x1.5ccfa8p-2f, 0x1.e71014p-4f, -0x1.75a266p-1f
 };
-static const float demo_l0_A[4][8] = {
+static const float demo_l0_ab[4] = {
+    0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f
+};
+static const float demo_l0_BT[4][32] = {
     {
-        0x1.f6f4bp-5f, 0x1.cf1a22p-2f, -0x1.4b7754p-5f, -0x1.50736p-10f, -0x1.cdc306p-4f, 0x1.1cbafep-1f,
-        0x1.f02b7p-2f, -0x1.663018p-1f
+        0x1.0fe29p-2f, 0x1.39f878p-5f, -0x1.c1ac02p-3f, -0x1.2b3478p-3f, -0x1.69acep-1f, -0x1.0a378ap-1f,
+        -0x1.1feae8p-1f, -0x1.212b02p-4f, 0x1.006ba6p-1f, -0x1.fd436p-1f, 0x1.8d03ap-2f, -0x1.8a8bbep-2f,
+        0x1.27ff6ep-1f, -0x1.6570bcp-4f, 0x1.9375bap-2f, 0x1.0b8a16p-1f, 0x1.b758dap-2f, -0x1.214f78p-3f,
+        -0x1.a2b538p-3f, -0x1.178c92p-2f, -0x1.af0bdp-2f, -0x1.ac789p-3f, -0x1.c0278ep-2f, -0x1.352c26p-2f,
+        0x1.6da456p-1f, -0x1.a57a32p-2f, -0x1.ddd06p-4f, -0x1.b9bd66p-2f, 0x1.c317b6p-4f, 0x1.062b92p-2f,
+        -0x1.a41978p-8f, 0x1.205924p-1f
     },
     {
-        -0x1.9c0424p-2f, 0x1.e316cap-6f, 0x1.ff762cp-2f, -0x1.e12c16p-3f, 0x1.c8aa22p-3f, -0x1.f63adep-6f,
-        0x1.c307f6p-2f, -0x1.786e36p-3f
+        -0x1.e88c96p-4f, -0x1.759b9cp-3f, -0x1.a93198p-1f, -0x1.f9310ep-1f, -0x1.036b1ep-3f, 0x1.0eaae6p+0f,
+        0x1.838da2p-2f, -0x1.b56788p-4f, -0x1.058cbep-3f, 0x1.bbd92ep-1f, 0x1.552fa6p+0f, -0x1.f5c76cp-3f,
+        0x1.accb0ep-2f, 0x1.895ac2p-1f, -0x1.c9d88ap-1f, 0x1.4e10cap-3f, 0x1.658e7cp-1f, -0x1.5d0c28p-4f,
+        -0x1.d9612ap-3f, -0x1.039a14p-3f, -0x1.1d6014p-6f, -0x1.c4d158p-2f, -0x1.195438p-1f, 0x1.c2cb0cp-1f,
+        0x1.77916ap-4f, -0x1.340abp-3f, 0x1.48d506p-4f, -0x1.1e86d2p-1f, -0x1.b61534p-1f, -0x1.3b38ecp-3f,
+        -0x1.204faap-1f, 0x1.3c81b8p-1f
     },
     {
-        -0x1.90df0ep-2f, 0x1.513cccp-2f, 0x1.54f3dap-4f, 0x1.0a6caep-3f, -0x1.91b502p-4f, 0x1.292af4p-2f,
-        0x1.248a8p-5f, -0x1.0a5c0ap-2f
+        -0x1.03474cp-2f, 0x1.8d768ep-3f, 0x1.63feep-4f, 0x1.eaa20cp-3f, 0x1.3368cp-1f, -0x1.8eb476p-2f,
+        0x1.1a13e8p+0f, -0x1.0c2da4p-3f, -0x1.c33c2p-1f, 0x1.6547d6p-3f, 0x1.f0960ep-3f, 0x1.7b4c2ap-2f,
+        0x1.0350f4p+0f, 0x1.07a44ap-1f, -0x1.847b5cp-3f, 0x1.ef4874p-9f, 0x1.55b0f6p-3f, 0x1.9fea4ap-1f,
+        -0x1.9f831ap-3f, 0x1.173b9cp+0f, -0x1.4d3668p-3f, 0x1.4442fcp-2f, -0x1.b09d98p-2f, 0x1.ba9df6p-4f,
+        0x1.c16638p-1f, -0x1.737782p-4f, -0x1.7e8ffcp-2f, -0x1.fd4648p-2f, 0x1.61e60ep-3f, 0x1.2441ccp-3f,
+        -0x1.5af0c8p-7f, 0x1.1aec6ap-1f
     },
     {
-        0x1.dd9104p-4f, 0x1.c8b19cp-3f, -0x1.0b7b2ap-2f, -0x1.7c4b1ap-3f, -0x1.ece4c4p-3f, -0x1.1744d8p-2f,
-        0x1.28ebfap-3f, -0x1.041fe8p-2f
+        0x1.12592cp+0f, 0x1.c787c2p-2f, -0x1.444406p-2f, 0x1.16fc2ep-2f, 0x1.4d0d4ap-3f, 0x1.d4c04p-2f,
+        -0x1.bb31aap-3f, 0x1.1e1db6p-3f, -0x1.d3b5d6p-3f, -0x1.86af14p-1f, 0x1.43343p-3f, 0x1.e83838p-4f,
+        -0x1.41842p-2f, -0x1.44cc56p-2f, -0x1.3aef52p-6f, -0x1.8db80ap-5f, -0x1.9c5c6ep-2f, -0x1.5ba03p-3f,
+        0x1.9645a8p-3f, -0x1.460a12p-3f, -0x1.e181f2p-1f, -0x1.9ff7f2p-2f, -0x1.8af1fep-1f, -0x1.4f7abcp+0f,
+        -0x1.d66362p-3f, 0x1.0ffa1ep-1f, -0x1.4ef5a2p-1f, 0x1.627816p-3f, 0x1.f45efep-1f, 0x1.34515ep-3f,
+        0x1.55f742p-4f, 0x1.ef3096p-3f
     }
-};
-static const float demo_l0_B[32][4] = {
-    {0x1.0fe29p-2f, -0x1.e88c96p-4f, -0x1.03474cp-2f, 0x1.12592cp+0f},
-    {0x1.39f878p-5f, -0x1.759b9cp-3f, 0x1.8d768ep-3f, 0x1.c787c2p-2f},
-    {-0x1.c1ac02p-3f, -0x1.a93198p-1f, 0x1.63feep-4f, -0x1.444406p-2f},
-    {-0x1.2b3478p-3f, -0x1.f9310ep-1f, 0x1.eaa20cp-3f, 0x1.16fc2ep-2f},
-    {-0x1.69acep-1f, -0x1.036b1ep-3f, 0x1.3368cp-1f, 0x1.4d0d4ap-3f},
-    {-0x1.0a378ap-1f, 0x1.0eaae6p+0f, -0x1.8eb476p-2f, 0x1.d4c04p-2f},
-    {-0x1.1feae8p-1f, 0x1.838da2p-2f, 0x1.1a13e8p+0f, -0x1.bb31aap-3f},
-    {-0x1.212b02p-4f, -0x1.b56788p-4f, -0x1.0c2da4p-3f, 0x1.1e1db6p-3f},
-    {0x1.006ba6p-1f, -0x1.058cbep-3f, -0x1.c33c2p-1f, -0x1.d3b5d6p-3f},
-    {-0x1.fd436p-1f, 0x1.bbd92ep-1f, 0x1.6547d6p-3f, -0x1.86af14p-1f},
-    {0x1.8d03ap-2f, 0x1.552fa6p+0f, 0x1.f0960ep-3f, 0x1.43343p-3f},
-    {-0x1.8a8bbep-2f, -0x1.f5c76cp-3f, 0x1.7b4c2ap-2f, 0x1.e83838p-4f},
-    {0x1.27ff6ep-1f, 0x1.accb0ep-2f, 0x1.0350f4p+0f, -0x1.41842p-2f},
-    {-0x1.6570bcp-4f, 0x1.895ac2p-1f, 0x1.07a44ap-1f, -0x1.44cc56p-2f},
-    {0x1.9375bap-2f, -0x1.c9d88ap-1f, -0x1.847b5cp-3f, -0x1.3aef52p-6f},
-    {0x1.0b8a16p-1f, 0x1.4e10cap-3f, 0x1.ef4874p-9f, -0x1.8db80ap-5f},
-    {0x1.b758dap-2f, 0x1.658e7cp-1f, 0x1.55b0f6p-3f, -0x1.9c5c6ep-2f},
-    {-0x1.214f78p-3f, -0x1.5d0c28p-4f, 0x1.9fea4ap-1f, -0x1.5ba03p-3f},
-    {-0x1.a2b538p-3f, -0x1.d9612ap-3f, -0x1.9f831ap-3f, 0x1.9645a8p-3f},
-    {-0x1.178c92p-2f, -0x1.039a14p-3f, 0x1.173b9cp+0f, -0x1.460a12p-3f},
-    {-0x1.af0bdp-2f, -0x1.1d6014p-6f, -0x1.4d3668p-3f, -0x1.e181f2p-1f},
-    {-0x1.ac789p-3f, -0x1.c4d158p-2f, 0x1.4442fcp-2f, -0x1.9ff7f2p-2f},
-    {-0x1.c0278ep-2f, -0x1.195438p-1f, -0x1.b09d98p-2f, -0x1.8af1fep-1f},
-    {-0x1.352c26p-2f, 0x1.c2cb0cp-1f, 0x1.ba9df6p-4f, -0x1.4f7abcp+0f},
-    {0x1.6da456p-1f, 0x1.77916ap-4f, 0x1.c16638p-1f, -0x1.d66362p-3f},
-    {-0x1.a57a32p-2f, -0x1.340abp-3f, -0x1.737782p-4f, 0x1.0ffa1ep-1f},
-    {-0x1.ddd06p-4f, 0x1.48d506p-4f, -0x1.7e8ffcp-2f, -0x1.4ef5a2p-1f},
-    {-0x1.b9bd66p-2f, -0x1.1e86d2p-1f, -0x1.fd4648p-2f, 0x1.627816p-3f},
-    {0x1.c317b6p-4f, -0x1.b61534p-1f, 0x1.61e60ep-3f, 0x1.f45efep-1f},
-    {0x1.062b92p-2f, -0x1.3b38ecp-3f, 0x1.2441ccp-3f, 0x1.34515ep-3f},
-    {-0x1.a41978p-8f, -0x1.204faap-1f, -0x1.5af0c8p-7f, 0x1.55f742p-4f},
-    {0x1.205924p-1f, 0x1.3c81b8p-1f, 0x1.1aec6ap-1f, 0x1.ef3096p-3f}
 };
 static const float demo_l0_c[32] = {
     0x1.a7b51ap-8f, 0x1.f356eap-6f, -0x1.d63b54p-6f, -0x1.81c778p-8f, 0x1.014b0ep-5f, -0x1.105f46p-7f,
@@ -284,38 +212,106 @@ static const float demo_l0_c[32] = {
 static int demo_l0(const float *x, float *h, unsigned char *mk)
 {
     float z[32];
-    float s[8];
-    demo_norm(x, s, 8, 0x1.4f8b58p-17f, demo_l0_gnw, demo_l0_gnb);
-    float t[4];
-    for (int r = 0; r < 4; r++) {
-        float a = 0.0f;
-        for (int i = 0; i < 8; i++) a += demo_l0_A[r][i] * s[i];
-        t[r] = 0.5f * a * (1.0f + erff(a * 0.70710678f));
+    float gm = 0.0f, gv = 0.0f;
+    {
+        float ls0[8] = {0.0f};
+        for (int i = 0; i < 8; i += 8) {
+            for (int l = 0; l < 8; l++) ls0[l] += x[i + 0 + l];
+        }
+        for (int l = 0; l < 4; l++) ls0[l] += ls0[l + 4];
+        for (int l = 0; l < 2; l++) ls0[l] += ls0[l + 2];
+        for (int l = 0; l < 2; l++) gm += ls0[l];
     }
-    for (int j = 0; j < 32; j++) {
-        float a = 0.0f;
-        for (int r = 0; r < 4; r++) a += demo_l0_B[j][r] * t[r];
-        a += demo_l0_c[j];
-        z[j] = a;
+    gm /= 0x1p+3f;
+    {
+        float ls0[8] = {0.0f};
+        for (int i = 0; i < 8; i += 8) {
+            for (int l = 0; l < 8; l++) ls0[l] += (x[i + 0 + l] - gm) * (x[i + 0 + l] - gm);
+        }
+        for (int l = 0; l < 4; l++) ls0[l] += ls0[l + 4];
+        for (int l = 0; l < 2; l++) ls0[l] += ls0[l + 2];
+        for (int l = 0; l < 2; l++) gv += ls0[l];
+    }
+    gv /= 0x1p+3f;
+    const float ginv = 1.0f / sqrtf(gv + 0x1.4f8b58p-17f);
+    float t[4];
+    {
+        float acc[4];
+        for (int u = 0; u < 4; u++) acc[u] = 0.0f;
+        {
+            float acc1[4] = {0.0f};
+            float acc2[4] = {0.0f};
+            float acc3[4] = {0.0f};
+            int k = 0;
+            for (; k < 8; k += 4) {
+                const float x0 = x[k + 0], *w0 = demo_l0_AT + (long)(k + 0) * 4;
+                const float x1 = x[k + 1], *w1 = demo_l0_AT + (long)(k + 1) * 4;
+                const float x2 = x[k + 2], *w2 = demo_l0_AT + (long)(k + 2) * 4;
+                const float x3 = x[k + 3], *w3 = demo_l0_AT + (long)(k + 3) * 4;
+                for (int u = 0; u < 4; u++) acc[u] += x0 * w0[u];
+                for (int u = 0; u < 4; u++) acc1[u] += x1 * w1[u];
+                for (int u = 0; u < 4; u++) acc2[u] += x2 * w2[u];
+                for (int u = 0; u < 4; u++) acc3[u] += x3 * w3[u];
+            }
+            for (int u = 0; u < 4; u++) acc[u] += acc1[u];
+            for (int u = 0; u < 4; u++) acc[u] += acc2[u];
+            for (int u = 0; u < 4; u++) acc[u] += acc3[u];
+        }
+        for (int r = 0; r < 4; r++) {
+            float a = acc[r];
+            a = (a - gm * demo_l0_S[r]) * ginv;
+            a += demo_l0_ab[r];
+            t[r] = 0.5f * a * (1.0f + demo_erf(a * 0.70710678f));
+        }
+    }
+    for (int j0 = 0; j0 < 32; j0 += 16) {
+        float za[16];
+        for (int u = 0; u < 16; u++) za[u] = demo_l0_c[j0 + u];
+        float zb[16] = {0.0f};
+        for (int r = 0; r < 4; r += 2) {
+            const float v0 = t[r], v1 = t[r + 1];
+            for (int u = 0; u < 16; u++) za[u] += v0 * demo_l0_BT[r][j0 + u];
+            for (int u = 0; u < 16; u++) zb[u] += v1 * demo_l0_BT[r + 1][j0 + u];
+        }
+        for (int u = 0; u < 16; u++) z[j0 + u] = za[u] + zb[u];
     }
     unsigned char m[32];
-    float q[32];
+    int32_t q[32];
     int nm = 0;
     for (int j = 0; j < 32; j++) { m[j] = z[j] > 0x0p+0f; nm += m[j]; }
     if (nm < 4) demo_topk(z, q, m, 32, 4); /* min_keep */
     int cnt = 0;
-    for (int j = 0; j < 32; j++) {
-        int o = m[j];
-        if (mk) mk[j] = (unsigned char)o;
-        if (o) {
-            float a = 0.0f;
-            for (int i = 0; i < 8; i++) a += demo_l0_W[j][i] * x[i];
-            a += demo_l0_b[j];
-            h[j] = (a > 0.0f ? a : 0.0f);
-            cnt++;
-        } else {
-            h[j] = 0x0p+0f;
+    for (int ti = 0; ti < 2; ti++) {
+        const int j0 = ti * 16;
+        uint32_t tm = 0;
+        for (int u = 0; u < 16; u++) {
+            int j = j0 + u;
+            tm |= (uint32_t)(m[j]) << u;
         }
+        if (mk) for (int u = 0; u < 16; u++) mk[j0 + u] = (unsigned char)(tm >> u & 1u);
+        if (!tm) {
+            for (int u = 0; u < 16; u++) h[j0 + u] = 0x0p+0f;
+            continue;
+        }
+        float acc[16];
+        for (int u = 0; u < 16; u++) acc[u] = demo_l0_b[j0 + u];
+        {
+            float acc1[16] = {0.0f};
+            int k = 0;
+            for (; k < 8; k += 2) {
+                const float x0 = x[k + 0], *w0 = demo_l0_WT + (long)(j0 / 16) * 128 + (long)(k + 0) * 16;
+                const float x1 = x[k + 1], *w1 = demo_l0_WT + (long)(j0 / 16) * 128 + (long)(k + 1) * 16;
+                for (int u = 0; u < 16; u++) acc[u] += x0 * w0[u];
+                for (int u = 0; u < 16; u++) acc1[u] += x1 * w1[u];
+            }
+            for (int u = 0; u < 16; u++) acc[u] += acc1[u];
+        }
+        for (int u = 0; u < 16; u++) {
+            float a = acc[u];
+            h[j0 + u] = tm >> u & 1u ? (a > 0.0f ? a : 0.0f) : 0x0p+0f;
+        }
+        for (int u = 0; u < 16; u++)
+            cnt += (int)(tm >> u & 1u);
     }
     return cnt;
 }
@@ -344,222 +340,143 @@ static int demo_l1(const float *x, float *h)
 }
 
 /* layer 2 fc2: dense 16 of 16 units, 32 inputs, gelu, gate linear from self, top-k */
-static const float demo_l2_W[16][32] = {
-    {
-        -0x1.f5cf32p-8f, -0x1.f494e8p-4f, 0x1.6380dcp-2f, 0x1.05053cp-3f, -0x1.0d7524p-2f, 0x1.20fab8p-3f,
-        -0x1.8a48bep-3f, -0x1.886822p-4f, 0x1.658c56p-2f, 0x1.17541ap-5f, 0x1.53b6dep-5f, -0x1.7af7ccp-2f,
-        0x1.8f7504p-6f, 0x1.cbff0ep-2f, -0x1.92bdc4p-5f, 0x1.9e9f06p-4f, -0x1.6b2c6ep-3f, -0x1.846146p-3f,
-        0x1.ec2182p-4f, -0x1.63e5e2p-4f, 0x1.41b0e6p-3f, -0x1.5b9714p-4f, -0x1.5674b4p-3f, 0x1.049498p-3f,
-        0x1.06f57ep-2f, 0x1.1656a8p-2f, 0x1.1c15p-2f, 0x1.c7d38ep-10f, 0x1.bc9606p-5f, 0x1.02c03ap-2f,
-        -0x1.bff782p-8f, -0x1.5223f2p-7f
-    },
-    {
-        -0x1.49c72ep-3f, -0x1.932328p-3f, -0x1.66ee1ep-3f, 0x1.f0f554p-4f, 0x1.c93cfap-3f, -0x1.be6742p-3f,
-        -0x1.6f76eap-2f, 0x1.04ae8cp-3f, -0x1.89447cp-4f, -0x1.823ddp-4f, -0x1.4525e6p-2f, 0x1.b529p-3f,
-        -0x1.47d5acp-3f, 0x1.db7a4ap-5f, 0x1.ea6136p-14f, -0x1.79c4a6p-4f, 0x1.c8d0d6p-4f, 0x1.8580eep-5f,
-        -0x1.73509cp-8f, 0x1.5da438p-2f, 0x1.e80144p-4f, 0x1.173112p-4f, -0x1.aaba64p-5f, 0x1.2e1038p-4f,
-        0x1.7cd124p-3f, -0x1.ee3356p-4f, 0x1.c4f72cp-5f, 0x1.42a246p-6f, -0x1.2617e6p-3f, -0x1.e039aep-9f,
-        0x1.ac0266p-3f, -0x1.770ef4p-7f
-    },
-    {
-        -0x1.f028e6p-6f, 0x1.eee354p-4f, 0x1.37c0aap-2f, 0x1.bfe8cep-3f, -0x1.482736p-5f, 0x1.92a7c4p-3f,
-        -0x1.ab448ap-3f, 0x1.4d298cp-4f, 0x1.be15fcp-5f, -0x1.90e6a4p-4f, 0x1.b5c2d6p-5f, -0x1.cbf8dp-3f,
-        -0x1.3fc66ap-6f, 0x1.21fbap-3f, 0x1.8447a2p-4f, 0x1.019daap-2f, -0x1.220f1ep-5f, -0x1.4e1224p-3f,
-        -0x1.39635p-3f, 0x1.1e45f2p-5f, 0x1.18e488p-3f, 0x1.c30c2cp-4f, -0x1.b41406p-2f, 0x1.43a762p-4f,
-        -0x1.d16598p-5f, -0x1.f20c2ap-6f, -0x1.735b6ep-6f, 0x1.668014p-5f, 0x1.0d1f12p-3f, -0x1.315f0ap-5f,
-        -0x1.419e54p-6f, 0x1.1da276p-3f
-    },
-    {
-        -0x1.4df4dep-2f, -0x1.acd32cp-3f, 0x1.951976p-2f, -0x1.51b3dep-2f, -0x1.32099p-3f, 0x1.364454p-4f,
-        -0x1.0dd42ep-2f, -0x1.2d101cp-3f, 0x1.5a9086p-5f, 0x1.b0fd3ap-4f, 0x1.cdfbfap-3f, 0x1.fe1cacp-3f,
-        0x1.46a358p-3f, -0x1.2ca26cp-2f, -0x1.a0d3c2p-3f, 0x1.83059cp-7f, 0x1.989346p-3f, 0x1.2cc266p-1f,
-        -0x1.bf16b4p-7f, -0x1.4b2d5p-3f, -0x1.a4deeep-4f, -0x1.642802p-5f, 0x1.2ed616p-5f, 0x1.c4a268p-4f,
-        0x1.728144p-5f, 0x1.f0de3ap-4f, 0x1.96869ap-3f, -0x1.9a6acap-4f, 0x1.2399aap-2f, 0x1.69d9ccp-3f,
-        0x1.927ff6p-4f, -0x1.17cb02p-4f
-    },
-    {
-        -0x1.1c204ap-6f, -0x1.bd056p-6f, -0x1.1208c2p-4f, 0x1.247418p-7f, -0x1.af39f4p-4f, -0x1.16a16ep-3f,
-        -0x1.18c8aep-2f, 0x1.0fa338p-2f, 0x1.f6cc4ep-3f, 0x1.e9baap-4f, 0x1.fa9b54p-7f, -0x1.75941ep-4f,
-        0x1.3f3696p-3f, -0x1.4baf3ap-2f, 0x1.761a34p-3f, -0x1.ecd562p-3f, -0x1.2ab378p-4f, -0x1.55679cp-3f,
-        -0x1.8343f2p-3f, 0x1.5c1d2p-2f, 0x1.acf9bp-4f, -0x1.048dcap-2f, 0x1.fbc6dcp-2f, 0x1.8553a2p-7f,
-        0x1.b10128p-7f, 0x1.660beap-5f, -0x1.0294eep-3f, -0x1.cab552p-4f, 0x1.69ec2cp-3f, 0x1.4ee3f2p-5f,
-        -0x1.b592a4p-2f, -0x1.01463p-3f
-    },
-    {
-        0x1.0cdb5ep-2f, -0x1.b4477ep-5f, 0x1.ca9e16p-2f, 0x1.632f6ep-2f, 0x1.70892cp-5f, 0x1.04e5cp-2f,
-        0x1.f7c94ap-5f, -0x1.5e2c82p-4f, 0x1.f6625p-8f, 0x1.ac067ap-2f, -0x1.d44e38p-2f, 0x1.a13902p-5f,
-        0x1.9d26d2p-3f, 0x1.baab08p-9f, -0x1.717408p-2f, 0x1.41b3d6p-4f, -0x1.b5fec8p-4f, 0x1.08df4ap-2f,
-        -0x1.f6a77ep-3f, 0x1.60642ep-3f, -0x1.7e994cp-3f, -0x1.3734aap-3f, -0x1.ccb0f6p-3f, 0x1.04f03ep-2f,
-        -0x1.560ea2p-3f, 0x1.0b7398p-5f, 0x1.c65edep-3f, -0x1.812a18p-3f, -0x1.ab2f8ap-4f, -0x1.d41b74p-3f,
-        0x1.b6e06cp-3f, 0x1.19d534p-2f
-    },
-    {
-        0x1.059fa8p-3f, 0x1.1de42cp-3f, -0x1.863c8ap-4f, -0x1.7fd4cp-3f, 0x1.d63274p-4f, 0x1.7ad172p-3f,
-        0x1.1e8d06p-3f, 0x1.b8794ep-2f, 0x1.ad88fap-6f, 0x1.598942p-4f, -0x1.d8c2bep-2f, 0x1.77260ap-5f,
-        -0x1.baa39ap-5f, -0x1.8eeb9ep-4f, -0x1.bf7784p-5f, -0x1.459bdp-3f, 0x1.e48f12p-3f, 0x1.97345ap-2f,
-        -0x1.360d5ap-3f, -0x1.8e2e2ep-4f, 0x1.0b2232p-1f, -0x1.af171cp-4f, -0x1.1a90ap-4f, -0x1.40fc8ep-3f,
-        0x1.0188e8p-3f, -0x1.30fdeep-5f, 0x1.43f5a8p-2f, -0x1.ac5b94p-3f, 0x1.738418p-2f, 0x1.2dc8e6p-3f,
-        0x1.aee73cp-3f, 0x1.f8b6b8p-4f
-    },
-    {
-        -0x1.fb56cp-4f, 0x1.435d6cp-3f, -0x1.38943cp-5f, 0x1.8bf2e4p-4f, -0x1.70edb4p-8f, 0x1.19a336p-6f,
-        -0x1.6981ecp-3f, -0x1.754a06p-3f, 0x1.0d4cb4p-4f, -0x1.58b776p-3f, -0x1.6d16aap-4f, 0x1.983c1ep-4f,
-        0x1.667682p-3f, 0x1.10dbf6p-4f, 0x1.436fep-4f, -0x1.d2943p-4f, 0x1.3c2a0cp-6f, -0x1.6e92ap-5f,
-        0x1.431772p-3f, 0x1.4c4c5p-3f, -0x1.38a874p-3f, -0x1.4d07a4p-2f, 0x1.3c69f2p-5f, -0x1.4887cp-5f,
-        -0x1.d3fd4ap-5f, -0x1.4f7144p-2f, -0x1.74e62p-3f, -0x1.5c15d6p-3f, 0x1.dda8f2p-5f, 0x1.b6dd92p-9f,
-        0x1.ffc538p-3f, -0x1.3190a8p-3f
-    },
-    {
-        -0x1.9a7b7ep-4f, 0x1.60c3p-2f, 0x1.849d7ap-3f, 0x1.b7a2dep-2f, -0x1.44e0eap-7f, -0x1.280614p-3f,
-        -0x1.e8f6d6p-3f, -0x1.8901eep-6f, -0x1.4605fp-3f, -0x1.38e46p-3f, 0x1.984b06p-2f, -0x1.5755c4p-6f,
-        0x1.6f56a2p-3f, 0x1.4ffcdep-2f, -0x1.6e7ddep-3f, -0x1.f27814p-3f, 0x1.53164ep-4f, 0x1.19e13cp-2f,
-        0x1.516274p-4f, -0x1.b6655p-6f, 0x1.0d98a4p-4f, 0x1.73df84p-3f, -0x1.880fe2p-4f, -0x1.0bab52p-2f,
-        0x1.fd9cccp-3f, 0x1.0077fp-2f, -0x1.463c86p-3f, -0x1.1ec484p-2f, -0x1.3bda9p-2f, -0x1.03333ap-4f,
-        -0x1.0e0714p-2f, 0x1.aef072p-4f
-    },
-    {
-        0x1.9650cap-4f, 0x1.6142b4p-4f, 0x1.76742ep-3f, -0x1.08371ep-5f, 0x1.a30124p-6f, 0x1.fac87cp-6f,
-        0x1.5194fcp-7f, -0x1.170a4ap-3f, -0x1.d1926p-4f, -0x1.8e6cc6p-7f, 0x1.400ed4p-2f, 0x1.781b8ap-3f,
-        0x1.031bb4p-6f, 0x1.71c61ep-3f, -0x1.08a7cp-3f, -0x1.17e36ep-4f, 0x1.3cc624p-4f, 0x1.1206a8p-6f,
-        -0x1.b6c24p-3f, -0x1.6f72e8p-3f, 0x1.e51a6p-3f, 0x1.5a5f4ep-5f, 0x1.c1622p-3f, 0x1.0e7e7ep-2f,
-        -0x1.67920ap-5f, -0x1.498baep-4f, -0x1.4081ep-3f, 0x1.16742ep-2f, 0x1.00dbd4p-4f, 0x1.1973c4p-3f,
-        0x1.447736p-4f, -0x1.e22124p-3f
-    },
-    {
-        0x1.dbbd6p-5f, 0x1.a9eb32p-3f, 0x1.50315p-4f, 0x1.db285p-4f, -0x1.c3fa5ep-5f, -0x1.0c19fp-9f,
-        -0x1.5d730ap-7f, 0x1.36eeecp-5f, 0x1.f71c9cp-4f, 0x1.afaedep-5f, 0x1.22fbc4p-4f, 0x1.70d35ap-4f,
-        0x1.af6d6ap-4f, 0x1.b2a37ep-3f, -0x1.18d682p-4f, -0x1.bb0edap-3f, -0x1.885f9p-3f, 0x1.31263ep-5f,
-        -0x1.1e736ep-5f, -0x1.2284eap-2f, -0x1.0c094cp-3f, 0x1.496022p-2f, -0x1.c37218p-2f, 0x1.583b4ap-10f,
-        0x1.c8a364p-5f, 0x1.b776aap-3f, -0x1.3a2382p-3f, 0x1.234538p-3f, -0x1.1d646cp-4f, -0x1.ea94f8p-7f,
-        0x1.4e3ecap-4f, 0x1.080f92p-2f
-    },
-    {
-        0x1.a716aap-5f, -0x1.3e127p-3f, -0x1.0ba04ap-2f, 0x1.c4bedp-2f, -0x1.8d7c5ap-2f, -0x1.ec1a8ap-3f,
-        -0x1.0d0d74p-4f, -0x1.38b7d6p-6f, 0x1.12ad8p-5f, -0x1.b90d62p-3f, -0x1.e862fcp-6f, -0x1.7c96dcp-3f,
-        -0x1.910f62p-4f, 0x1.19c29cp-2f, -0x1.3a6bfcp-5f, -0x1.316aaap-3f, 0x1.0ab376p-2f, -0x1.8cd812p-3f,
-        0x1.d74ed6p-3f, -0x1.baa8dp-3f, -0x1.09ce3p-3f, -0x1.450b6p-8f, 0x1.1a5f3ap-3f, -0x1.99ce66p-3f,
-        0x1.3908bap-5f, -0x1.509036p-4f, 0x1.96d2c2p-3f, -0x1.76089cp-4f, 0x1.264cfcp-4f, 0x1.62e3d8p-4f,
-        0x1.43da48p-4f, 0x1.4703ccp-3f
-    },
-    {
-        0x1.ee0e7ep-2f, -0x1.270c44p-3f, 0x1.06dc92p-2f, -0x1.11cc1ap-1f, -0x1.745c3ep-4f, 0x1.7d0a12p-2f,
-        0x1.edc35ep-5f, -0x1.095faap-3f, -0x1.e99a5p-4f, -0x1.344538p-1f, 0x1.a21a6ep-5f, 0x1.3d943ap-6f,
-        -0x1.e4537ep-9f, -0x1.c6fe42p-2f, -0x1.c95ed2p-2f, 0x1.2f362p-2f, 0x1.bc773cp-3f, -0x1.6011e6p-6f,
-        -0x1.cc5376p-4f, -0x1.e1651p-5f, -0x1.4fbc32p-5f, 0x1.8be61ep-3f, 0x1.2f8ed2p-3f, 0x1.9b10bcp-3f,
-        -0x1.a9a9f8p-4f, 0x1.303d36p-2f, 0x1.5abd26p-3f, -0x1.4f3786p-2f, -0x1.528ea4p-3f, 0x1.484d84p-3f,
-        -0x1.d41e64p-6f, 0x1.6a6a1ep-3f
-    },
-    {
-        0x1.2d9616p-3f, 0x1.cfa39cp-3f, -0x1.9c766ap-2f, 0x1.b7f9aep-3f, -0x1.1b87d2p-6f, -0x1.1ba0d6p-3f,
-        -0x1.20fe62p-4f, 0x1.501a5ep-6f, 0x1.b22cacp-3f, -0x1.35c21ap-2f, 0x1.3a35bap-5f, 0x1.d7571p-6f,
-        -0x1.1bb142p-2f, 0x1.4879fcp-3f, -0x1.93af08p-3f, 0x1.21ec58p-4f, -0x1.172918p-4f, -0x1.7e825cp-2f,
-        0x1.43478ep-2f, 0x1.68b882p-5f, 0x1.3403dcp-3f, 0x1.9a66eap-6f, -0x1.a96bep-3f, -0x1.2c4e5ap-2f,
-        0x1.b04b26p-4f, -0x1.173106p-3f, -0x1.264798p-3f, 0x1.0cf01ap-5f, 0x1.159e08p-6f, -0x1.c5cc6ep-4f,
-        0x1.90c4b2p-6f, -0x1.f614e4p-7f
-    },
-    {
-        0x1.65dffep-5f, -0x1.ac56a8p-8f, -0x1.d2f04ap-6f, 0x1.596aeep-5f, -0x1.a8c0dp-5f, -0x1.422c72p-3f,
-        -0x1.58aa5ep-2f, 0x1.67f564p-7f, -0x1.48b198p-2f, 0x1.5ec1f2p-4f, 0x1.5a9b4ap-6f, -0x1.6ca22cp-6f,
-        -0x1.56f67ep-3f, 0x1.d4a7c8p-5f, -0x1.04dbeap-5f, 0x1.a4e832p-4f, -0x1.f4d884p-4f, 0x1.b4591ap-3f,
-        -0x1.7d6278p-4f, 0x1.826808p-3f, -0x1.37063ap-2f, 0x1.07c23p-3f, 0x1.1535fcp-5f, 0x1.885bep-2f,
-        -0x1.6b72dp-3f, 0x1.6e10cep-5f, 0x1.03433ep-7f, 0x1.4a8746p-2f, 0x1.135a2ap-5f, 0x1.d0f1ep-3f,
-        0x1.e86d2cp-5f, -0x1.1ca6dcp-5f
-    },
-    {
-        0x1.baec94p-3f, 0x1.c4c36cp-3f, -0x1.496b94p-4f, 0x1.c1542ep-7f, 0x1.afa106p-4f, 0x1.6ade6cp-4f,
-        -0x1.2a9b1p-3f, 0x1.d7630ep-5f, 0x1.430cd8p-6f, -0x1.251dep-5f, 0x1.d3e0e8p-4f, -0x1.1e2be8p-6f,
-        0x1.37dbacp-6f, 0x1.fcdd5ap-3f, 0x1.40994ap-6f, 0x1.f135b6p-4f, 0x1.6ea152p-4f, -0x1.63843ep-3f,
-        0x1.43f696p-2f, 0x1.8a3018p-3f, -0x1.2737ccp-12f, 0x1.34d9ap-3f, 0x1.e39472p-6f, 0x1.1026a8p-4f,
-        0x1.bbc5f2p-7f, 0x1.5a4532p-2f, -0x1.d88e06p-5f, 0x1.8b2eap-4f, 0x1.e4fdeap-4f, 0x1.006c8ep-7f,
-        -0x1.0e77b4p-4f, -0x1.dc440cp-5f
-    }
+static const float demo_l2_WT[512] = {
+    -0x1.f5cf32p-8f, -0x1.49c72ep-3f, -0x1.f028e6p-6f, -0x1.4df4dep-2f, -0x1.1c204ap-6f, 0x1.0cdb5ep-2f,
+    0x1.059fa8p-3f, -0x1.fb56cp-4f, -0x1.9a7b7ep-4f, 0x1.9650cap-4f, 0x1.dbbd6p-5f, 0x1.a716aap-5f,
+    0x1.ee0e7ep-2f, 0x1.2d9616p-3f, 0x1.65dffep-5f, 0x1.baec94p-3f, -0x1.f494e8p-4f, -0x1.932328p-3f,
+    0x1.eee354p-4f, -0x1.acd32cp-3f, -0x1.bd056p-6f, -0x1.b4477ep-5f, 0x1.1de42cp-3f, 0x1.435d6cp-3f,
+    0x1.60c3p-2f, 0x1.6142b4p-4f, 0x1.a9eb32p-3f, -0x1.3e127p-3f, -0x1.270c44p-3f, 0x1.cfa39cp-3f,
+    -0x1.ac56a8p-8f, 0x1.c4c36cp-3f, 0x1.6380dcp-2f, -0x1.66ee1ep-3f, 0x1.37c0aap-2f, 0x1.951976p-2f,
+    -0x1.1208c2p-4f, 0x1.ca9e16p-2f, -0x1.863c8ap-4f, -0x1.38943cp-5f, 0x1.849d7ap-3f, 0x1.76742ep-3f,
+    0x1.50315p-4f, -0x1.0ba04ap-2f, 0x1.06dc92p-2f, -0x1.9c766ap-2f, -0x1.d2f04ap-6f, -0x1.496b94p-4f,
+    0x1.05053cp-3f, 0x1.f0f554p-4f, 0x1.bfe8cep-3f, -0x1.51b3dep-2f, 0x1.247418p-7f, 0x1.632f6ep-2f,
+    -0x1.7fd4cp-3f, 0x1.8bf2e4p-4f, 0x1.b7a2dep-2f, -0x1.08371ep-5f, 0x1.db285p-4f, 0x1.c4bedp-2f,
+    -0x1.11cc1ap-1f, 0x1.b7f9aep-3f, 0x1.596aeep-5f, 0x1.c1542ep-7f, -0x1.0d7524p-2f, 0x1.c93cfap-3f,
+    -0x1.482736p-5f, -0x1.32099p-3f, -0x1.af39f4p-4f, 0x1.70892cp-5f, 0x1.d63274p-4f, -0x1.70edb4p-8f,
+    -0x1.44e0eap-7f, 0x1.a30124p-6f, -0x1.c3fa5ep-5f, -0x1.8d7c5ap-2f, -0x1.745c3ep-4f, -0x1.1b87d2p-6f,
+    -0x1.a8c0dp-5f, 0x1.afa106p-4f, 0x1.20fab8p-3f, -0x1.be6742p-3f, 0x1.92a7c4p-3f, 0x1.364454p-4f,
+    -0x1.16a16ep-3f, 0x1.04e5cp-2f, 0x1.7ad172p-3f, 0x1.19a336p-6f, -0x1.280614p-3f, 0x1.fac87cp-6f,
+    -0x1.0c19fp-9f, -0x1.ec1a8ap-3f, 0x1.7d0a12p-2f, -0x1.1ba0d6p-3f, -0x1.422c72p-3f, 0x1.6ade6cp-4f,
+    -0x1.8a48bep-3f, -0x1.6f76eap-2f, -0x1.ab448ap-3f, -0x1.0dd42ep-2f, -0x1.18c8aep-2f, 0x1.f7c94ap-5f,
+    0x1.1e8d06p-3f, -0x1.6981ecp-3f, -0x1.e8f6d6p-3f, 0x1.5194fcp-7f, -0x1.5d730ap-7f, -0x1.0d0d74p-4f,
+    0x1.edc35ep-5f, -0x1.20fe62p-4f, -0x1.58aa5ep-2f, -0x1.2a9b1p-3f, -0x1.886822p-4f, 0x1.04ae8cp-3f,
+    0x1.4d298cp-4f, -0x1.2d101cp-3f, 0x1.0fa338p-2f, -0x1.5e2c82p-4f, 0x1.b8794ep-2f, -0x1.754a06p-3f,
+    -0x1.8901eep-6f, -0x1.170a4ap-3f, 0x1.36eeecp-5f, -0x1.38b7d6p-6f, -0x1.095faap-3f, 0x1.501a5ep-6f,
+    0x1.67f564p-7f, 0x1.d7630ep-5f, 0x1.658c56p-2f, -0x1.89447cp-4f, 0x1.be15fcp-5f, 0x1.5a9086p-5f,
+    0x1.f6cc4ep-3f, 0x1.f6625p-8f, 0x1.ad88fap-6f, 0x1.0d4cb4p-4f, -0x1.4605fp-3f, -0x1.d1926p-4f,
+    0x1.f71c9cp-4f, 0x1.12ad8p-5f, -0x1.e99a5p-4f, 0x1.b22cacp-3f, -0x1.48b198p-2f, 0x1.430cd8p-6f,
+    0x1.17541ap-5f, -0x1.823ddp-4f, -0x1.90e6a4p-4f, 0x1.b0fd3ap-4f, 0x1.e9baap-4f, 0x1.ac067ap-2f,
+    0x1.598942p-4f, -0x1.58b776p-3f, -0x1.38e46p-3f, -0x1.8e6cc6p-7f, 0x1.afaedep-5f, -0x1.b90d62p-3f,
+    -0x1.344538p-1f, -0x1.35c21ap-2f, 0x1.5ec1f2p-4f, -0x1.251dep-5f, 0x1.53b6dep-5f, -0x1.4525e6p-2f,
+    0x1.b5c2d6p-5f, 0x1.cdfbfap-3f, 0x1.fa9b54p-7f, -0x1.d44e38p-2f, -0x1.d8c2bep-2f, -0x1.6d16aap-4f,
+    0x1.984b06p-2f, 0x1.400ed4p-2f, 0x1.22fbc4p-4f, -0x1.e862fcp-6f, 0x1.a21a6ep-5f, 0x1.3a35bap-5f,
+    0x1.5a9b4ap-6f, 0x1.d3e0e8p-4f, -0x1.7af7ccp-2f, 0x1.b529p-3f, -0x1.cbf8dp-3f, 0x1.fe1cacp-3f,
+    -0x1.75941ep-4f, 0x1.a13902p-5f, 0x1.77260ap-5f, 0x1.983c1ep-4f, -0x1.5755c4p-6f, 0x1.781b8ap-3f,
+    0x1.70d35ap-4f, -0x1.7c96dcp-3f, 0x1.3d943ap-6f, 0x1.d7571p-6f, -0x1.6ca22cp-6f, -0x1.1e2be8p-6f,
+    0x1.8f7504p-6f, -0x1.47d5acp-3f, -0x1.3fc66ap-6f, 0x1.46a358p-3f, 0x1.3f3696p-3f, 0x1.9d26d2p-3f,
+    -0x1.baa39ap-5f, 0x1.667682p-3f, 0x1.6f56a2p-3f, 0x1.031bb4p-6f, 0x1.af6d6ap-4f, -0x1.910f62p-4f,
+    -0x1.e4537ep-9f, -0x1.1bb142p-2f, -0x1.56f67ep-3f, 0x1.37dbacp-6f, 0x1.cbff0ep-2f, 0x1.db7a4ap-5f,
+    0x1.21fbap-3f, -0x1.2ca26cp-2f, -0x1.4baf3ap-2f, 0x1.baab08p-9f, -0x1.8eeb9ep-4f, 0x1.10dbf6p-4f,
+    0x1.4ffcdep-2f, 0x1.71c61ep-3f, 0x1.b2a37ep-3f, 0x1.19c29cp-2f, -0x1.c6fe42p-2f, 0x1.4879fcp-3f,
+    0x1.d4a7c8p-5f, 0x1.fcdd5ap-3f, -0x1.92bdc4p-5f, 0x1.ea6136p-14f, 0x1.8447a2p-4f, -0x1.a0d3c2p-3f,
+    0x1.761a34p-3f, -0x1.717408p-2f, -0x1.bf7784p-5f, 0x1.436fep-4f, -0x1.6e7ddep-3f, -0x1.08a7cp-3f,
+    -0x1.18d682p-4f, -0x1.3a6bfcp-5f, -0x1.c95ed2p-2f, -0x1.93af08p-3f, -0x1.04dbeap-5f, 0x1.40994ap-6f,
+    0x1.9e9f06p-4f, -0x1.79c4a6p-4f, 0x1.019daap-2f, 0x1.83059cp-7f, -0x1.ecd562p-3f, 0x1.41b3d6p-4f,
+    -0x1.459bdp-3f, -0x1.d2943p-4f, -0x1.f27814p-3f, -0x1.17e36ep-4f, -0x1.bb0edap-3f, -0x1.316aaap-3f,
+    0x1.2f362p-2f, 0x1.21ec58p-4f, 0x1.a4e832p-4f, 0x1.f135b6p-4f, -0x1.6b2c6ep-3f, 0x1.c8d0d6p-4f,
+    -0x1.220f1ep-5f, 0x1.989346p-3f, -0x1.2ab378p-4f, -0x1.b5fec8p-4f, 0x1.e48f12p-3f, 0x1.3c2a0cp-6f,
+    0x1.53164ep-4f, 0x1.3cc624p-4f, -0x1.885f9p-3f, 0x1.0ab376p-2f, 0x1.bc773cp-3f, -0x1.172918p-4f,
+    -0x1.f4d884p-4f, 0x1.6ea152p-4f, -0x1.846146p-3f, 0x1.8580eep-5f, -0x1.4e1224p-3f, 0x1.2cc266p-1f,
+    -0x1.55679cp-3f, 0x1.08df4ap-2f, 0x1.97345ap-2f, -0x1.6e92ap-5f, 0x1.19e13cp-2f, 0x1.1206a8p-6f,
+    0x1.31263ep-5f, -0x1.8cd812p-3f, -0x1.6011e6p-6f, -0x1.7e825cp-2f, 0x1.b4591ap-3f, -0x1.63843ep-3f,
+    0x1.ec2182p-4f, -0x1.73509cp-8f, -0x1.39635p-3f, -0x1.bf16b4p-7f, -0x1.8343f2p-3f, -0x1.f6a77ep-3f,
+    -0x1.360d5ap-3f, 0x1.431772p-3f, 0x1.516274p-4f, -0x1.b6c24p-3f, -0x1.1e736ep-5f, 0x1.d74ed6p-3f,
+    -0x1.cc5376p-4f, 0x1.43478ep-2f, -0x1.7d6278p-4f, 0x1.43f696p-2f, -0x1.63e5e2p-4f, 0x1.5da438p-2f,
+    0x1.1e45f2p-5f, -0x1.4b2d5p-3f, 0x1.5c1d2p-2f, 0x1.60642ep-3f, -0x1.8e2e2ep-4f, 0x1.4c4c5p-3f,
+    -0x1.b6655p-6f, -0x1.6f72e8p-3f, -0x1.2284eap-2f, -0x1.baa8dp-3f, -0x1.e1651p-5f, 0x1.68b882p-5f,
+    0x1.826808p-3f, 0x1.8a3018p-3f, 0x1.41b0e6p-3f, 0x1.e80144p-4f, 0x1.18e488p-3f, -0x1.a4deeep-4f,
+    0x1.acf9bp-4f, -0x1.7e994cp-3f, 0x1.0b2232p-1f, -0x1.38a874p-3f, 0x1.0d98a4p-4f, 0x1.e51a6p-3f,
+    -0x1.0c094cp-3f, -0x1.09ce3p-3f, -0x1.4fbc32p-5f, 0x1.3403dcp-3f, -0x1.37063ap-2f, -0x1.2737ccp-12f,
+    -0x1.5b9714p-4f, 0x1.173112p-4f, 0x1.c30c2cp-4f, -0x1.642802p-5f, -0x1.048dcap-2f, -0x1.3734aap-3f,
+    -0x1.af171cp-4f, -0x1.4d07a4p-2f, 0x1.73df84p-3f, 0x1.5a5f4ep-5f, 0x1.496022p-2f, -0x1.450b6p-8f,
+    0x1.8be61ep-3f, 0x1.9a66eap-6f, 0x1.07c23p-3f, 0x1.34d9ap-3f, -0x1.5674b4p-3f, -0x1.aaba64p-5f,
+    -0x1.b41406p-2f, 0x1.2ed616p-5f, 0x1.fbc6dcp-2f, -0x1.ccb0f6p-3f, -0x1.1a90ap-4f, 0x1.3c69f2p-5f,
+    -0x1.880fe2p-4f, 0x1.c1622p-3f, -0x1.c37218p-2f, 0x1.1a5f3ap-3f, 0x1.2f8ed2p-3f, -0x1.a96bep-3f,
+    0x1.1535fcp-5f, 0x1.e39472p-6f, 0x1.049498p-3f, 0x1.2e1038p-4f, 0x1.43a762p-4f, 0x1.c4a268p-4f,
+    0x1.8553a2p-7f, 0x1.04f03ep-2f, -0x1.40fc8ep-3f, -0x1.4887cp-5f, -0x1.0bab52p-2f, 0x1.0e7e7ep-2f,
+    0x1.583b4ap-10f, -0x1.99ce66p-3f, 0x1.9b10bcp-3f, -0x1.2c4e5ap-2f, 0x1.885bep-2f, 0x1.1026a8p-4f,
+    0x1.06f57ep-2f, 0x1.7cd124p-3f, -0x1.d16598p-5f, 0x1.728144p-5f, 0x1.b10128p-7f, -0x1.560ea2p-3f,
+    0x1.0188e8p-3f, -0x1.d3fd4ap-5f, 0x1.fd9cccp-3f, -0x1.67920ap-5f, 0x1.c8a364p-5f, 0x1.3908bap-5f,
+    -0x1.a9a9f8p-4f, 0x1.b04b26p-4f, -0x1.6b72dp-3f, 0x1.bbc5f2p-7f, 0x1.1656a8p-2f, -0x1.ee3356p-4f,
+    -0x1.f20c2ap-6f, 0x1.f0de3ap-4f, 0x1.660beap-5f, 0x1.0b7398p-5f, -0x1.30fdeep-5f, -0x1.4f7144p-2f,
+    0x1.0077fp-2f, -0x1.498baep-4f, 0x1.b776aap-3f, -0x1.509036p-4f, 0x1.303d36p-2f, -0x1.173106p-3f,
+    0x1.6e10cep-5f, 0x1.5a4532p-2f, 0x1.1c15p-2f, 0x1.c4f72cp-5f, -0x1.735b6ep-6f, 0x1.96869ap-3f,
+    -0x1.0294eep-3f, 0x1.c65edep-3f, 0x1.43f5a8p-2f, -0x1.74e62p-3f, -0x1.463c86p-3f, -0x1.4081ep-3f,
+    -0x1.3a2382p-3f, 0x1.96d2c2p-3f, 0x1.5abd26p-3f, -0x1.264798p-3f, 0x1.03433ep-7f, -0x1.d88e06p-5f,
+    0x1.c7d38ep-10f, 0x1.42a246p-6f, 0x1.668014p-5f, -0x1.9a6acap-4f, -0x1.cab552p-4f, -0x1.812a18p-3f,
+    -0x1.ac5b94p-3f, -0x1.5c15d6p-3f, -0x1.1ec484p-2f, 0x1.16742ep-2f, 0x1.234538p-3f, -0x1.76089cp-4f,
+    -0x1.4f3786p-2f, 0x1.0cf01ap-5f, 0x1.4a8746p-2f, 0x1.8b2eap-4f, 0x1.bc9606p-5f, -0x1.2617e6p-3f,
+    0x1.0d1f12p-3f, 0x1.2399aap-2f, 0x1.69ec2cp-3f, -0x1.ab2f8ap-4f, 0x1.738418p-2f, 0x1.dda8f2p-5f,
+    -0x1.3bda9p-2f, 0x1.00dbd4p-4f, -0x1.1d646cp-4f, 0x1.264cfcp-4f, -0x1.528ea4p-3f, 0x1.159e08p-6f,
+    0x1.135a2ap-5f, 0x1.e4fdeap-4f, 0x1.02c03ap-2f, -0x1.e039aep-9f, -0x1.315f0ap-5f, 0x1.69d9ccp-3f,
+    0x1.4ee3f2p-5f, -0x1.d41b74p-3f, 0x1.2dc8e6p-3f, 0x1.b6dd92p-9f, -0x1.03333ap-4f, 0x1.1973c4p-3f,
+    -0x1.ea94f8p-7f, 0x1.62e3d8p-4f, 0x1.484d84p-3f, -0x1.c5cc6ep-4f, 0x1.d0f1ep-3f, 0x1.006c8ep-7f,
+    -0x1.bff782p-8f, 0x1.ac0266p-3f, -0x1.419e54p-6f, 0x1.927ff6p-4f, -0x1.b592a4p-2f, 0x1.b6e06cp-3f,
+    0x1.aee73cp-3f, 0x1.ffc538p-3f, -0x1.0e0714p-2f, 0x1.447736p-4f, 0x1.4e3ecap-4f, 0x1.43da48p-4f,
+    -0x1.d41e64p-6f, 0x1.90c4b2p-6f, 0x1.e86d2cp-5f, -0x1.0e77b4p-4f, -0x1.5223f2p-7f, -0x1.770ef4p-7f,
+    0x1.1da276p-3f, -0x1.17cb02p-4f, -0x1.01463p-3f, 0x1.19d534p-2f, 0x1.f8b6b8p-4f, -0x1.3190a8p-3f,
+    0x1.aef072p-4f, -0x1.e22124p-3f, 0x1.080f92p-2f, 0x1.4703ccp-3f, 0x1.6a6a1ep-3f, -0x1.f614e4p-7f,
+    -0x1.1ca6dcp-5f, -0x1.dc440cp-5f
 };
 static const float demo_l2_b[16] = {
     0x1.313b0ep-10f, 0x1.eb5ac4p-7f, -0x1.c4bc04p-9f, 0x1.d15b4ep-6f, 0x1.0067c6p-8f, 0x1.baa936p-7f,
     -0x1.4e79c8p-6f, 0x1.c63926p-6f, 0x1.7584a4p-5f, -0x1.04aad2p-5f, -0x1.f806p-6f, 0x1.2b5ap-6f,
     -0x1.029938p-5f, -0x1.26c73ap-10f, 0x1.51764cp-6f, -0x1.36acbap-6f
 };
-static const float demo_l2_G[16][16] = {
-    {
-        -0x1.6f3772p-4f, -0x1.70c64ep-2f, -0x1.a0b08p-3f, 0x1.1176f2p-1f, -0x1.dbd836p-1f, -0x1.144fc2p-2f,
-        -0x1.f53f8p-3f, 0x1.87885cp-2f, 0x1.c2bd98p-4f, -0x1.cf545ep-4f, 0x1.3d0e38p-5f, 0x1.1cec0ap-2f,
-        0x1.46b35ep-1f, 0x1.8671cp-6f, 0x1.5ba5b6p-5f, -0x1.85f91p-5f
-    },
-    {
-        0x1.5f4934p-2f, -0x1.5879c4p-4f, -0x1.d5ff54p-3f, -0x1.7c49cp-4f, 0x1.cd19eep-3f, 0x1.b44a1p-3f,
-        0x1.bf844cp-6f, 0x1.7aeebp-3f, 0x1.7403ccp-3f, -0x1.6d56cap-7f, -0x1.3247cp-4f, 0x1.04bf6p-6f,
-        0x1.34e0fep-2f, -0x1.22721ep-10f, -0x1.f5dcd8p-4f, 0x1.e2bf0ap-5f
-    },
-    {
-        0x1.878e2ep-2f, 0x1.90a3b8p-2f, -0x1.d22d54p-4f, 0x1.98ccaep-4f, 0x1.937888p-4f, -0x1.ef0f3ep-3f,
-        -0x1.98c1ecp-2f, -0x1.1562ecp-1f, 0x1.4c4a62p-3f, 0x1.5e15b6p-3f, 0x1.5f997ap-3f, -0x1.7e89e6p-2f,
-        0x1.2a8356p-3f, -0x1.5d4ca4p-4f, 0x1.d90f02p-6f, 0x1.4e307ap-3f
-    },
-    {
-        0x1.095f3cp-7f, 0x1.a47e7ep-3f, -0x1.6a339p-2f, 0x1.988e18p-3f, -0x1.a56504p-6f, 0x1.18594cp-3f,
-        -0x1.09b1acp-4f, -0x1.79bb8cp-6f, -0x1.d68bcap-5f, -0x1.2dfff4p-3f, 0x1.09e5e4p-2f, 0x1.6f00a2p-7f,
-        -0x1.0bb5dp-2f, -0x1.be56c4p-4f, -0x1.cd9172p-3f, 0x1.8c955ap-4f
-    },
-    {
-        -0x1.9c5dccp-5f, -0x1.5ae874p-3f, -0x1.02ded4p-4f, 0x1.05252p-2f, 0x1.d4a8b2p-4f, -0x1.fe73fep-4f,
-        -0x1.e84b6p-5f, 0x1.954db8p-3f, 0x1.e227d4p-3f, -0x1.0fa82cp-2f, -0x1.ab3daap-3f, -0x1.fdf0bcp-4f,
-        -0x1.72046p-2f, 0x1.4fdcbap-3f, -0x1.5f5548p-2f, 0x1.9d1b58p-3f
-    },
-    {
-        -0x1.9b32e6p-2f, -0x1.5c886ep-3f, 0x1.fb8734p-4f, -0x1.a522e6p-2f, -0x1.579b3ep-4f, -0x1.e24b42p-3f,
-        0x1.9c33a8p-6f, 0x1.2b2688p-3f, -0x1.e08a3cp-3f, -0x1.687cb4p-4f, -0x1.3f966cp-3f, -0x1.377876p-6f,
-        -0x1.dc7dbap-4f, 0x1.74c26ap-2f, 0x1.39b15ap-2f, 0x1.fc57acp-4f
-    },
-    {
-        0x1.323c64p-6f, -0x1.d6e95ap-2f, -0x1.07ace6p-3f, -0x1.caf98cp-6f, -0x1.db6274p-3f, -0x1.012c44p-4f,
-        0x1.7e2d5ap-3f, -0x1.ac2756p-6f, -0x1.2ee532p-2f, -0x1.fb1f94p-7f, -0x1.9b3aeep-5f, -0x1.df7fe6p-2f,
-        -0x1.bf8ae2p-5f, -0x1.311c72p-2f, 0x1.4df90ap-3f, -0x1.7be75cp-2f
-    },
-    {
-        -0x1.1a0116p-3f, 0x1.24dac6p-8f, 0x1.bb569ep-3f, -0x1.f711c6p-4f, -0x1.5daa3ep-10f, 0x1.79c8ap-5f,
-        -0x1.3ef8a4p-6f, -0x1.7ab2bcp-7f, 0x1.e305cep-5f, -0x1.69021ep-2f, 0x1.11126p-3f, -0x1.1cf69ap-5f,
-        -0x1.dc05a4p-4f, 0x1.805c28p-4f, -0x1.d0bf74p-4f, -0x1.98973cp-4f
-    },
-    {
-        -0x1.7c6b2cp-6f, 0x1.fdf5bep-3f, 0x1.7b0894p-2f, -0x1.c5c278p-7f, 0x1.def9bep-5f, 0x1.f4f3p-4f,
-        0x1.3f342ap-3f, -0x1.235858p-3f, 0x1.c7130cp-5f, -0x1.120c72p-3f, 0x1.6f37dap-2f, 0x1.b3375ap-4f,
-        -0x1.415edcp-3f, 0x1.fd483ep-6f, -0x1.838fe4p-4f, -0x1.1450bcp-1f
-    },
-    {
-        -0x1.44dc9cp-4f, 0x1.35625ap-3f, -0x1.fdb68cp-4f, 0x1.873c7ap-2f, 0x1.587aa8p-3f, -0x1.6175b6p-3f,
-        0x1.77cfbep-2f, 0x1.03ae2p-1f, -0x1.111b98p-2f, -0x1.7b3c7ep-6f, 0x1.264d8ap-2f, -0x1.f26598p-4f,
-        -0x1.fafc4ap-3f, 0x1.80fe0cp-6f, -0x1.373de6p-3f, -0x1.54d7e6p-2f
-    },
-    {
-        0x1.d02016p-5f, 0x1.7f3ec8p-4f, 0x1.fb573ap-2f, 0x1.597cfep-4f, 0x1.8a1e2ap-3f, -0x1.047f22p-2f,
-        0x1.44379p-5f, -0x1.94e5e8p-3f, -0x1.ec8992p-4f, -0x1.19ff64p-3f, 0x1.89db4ap-1f, 0x1.8689e2p-5f,
-        0x1.4afb84p-5f, 0x1.712e6ep-3f, 0x1.340116p-3f, 0x1.dd0b26p-2f
-    },
-    {
-        -0x1.45d1fep-1f, -0x1.34aefap-3f, -0x1.013ba8p-2f, 0x1.c4ce92p-4f, 0x1.34d466p-7f, -0x1.ddb2dcp-4f,
-        0x1.d06a92p-3f, 0x1.5976f2p-5f, 0x1.148078p-3f, 0x1.60d112p-3f, -0x1.5cef98p-9f, -0x1.5c31f4p-4f,
-        0x1.1ba01p-2f, -0x1.c34c62p-3f, -0x1.6d3e6p-2f, 0x1.93deeap-3f
-    },
-    {
-        0x1.2e07fep-3f, 0x1.2ea8eap-2f, 0x1.d5f22cp-3f, 0x1.97c35cp-2f, -0x1.0a7ab8p-3f, 0x1.c8c8eep-3f,
-        0x1.428146p-6f, 0x1.00a6bcp-3f, -0x1.37012ap-2f, -0x1.7d2f5ep-2f, -0x1.c6a29p-4f, 0x1.52b84ep-8f,
-        -0x1.983778p-3f, 0x1.1988aap-3f, -0x1.dcbd9cp-7f, -0x1.71aa5cp-5f
-    },
-    {
-        -0x1.fabd6p-3f, -0x1.45fb0ap-2f, -0x1.c947fap-2f, 0x1.822788p-5f, 0x1.928c36p-2f, 0x1.d81bfcp-3f,
-        -0x1.c2b5fcp-4f, -0x1.8bc23ap-4f, 0x1.4d40d6p-2f, 0x1.2a87b4p-2f, 0x1.277a7ep-2f, -0x1.b2dc48p-2f,
-        0x1.fa31ep-4f, -0x1.0f6d4cp-4f, 0x1.1ae5f2p-2f, 0x1.17cffp-1f
-    },
-    {
-        -0x1.bd68dcp-3f, 0x1.d8104p-4f, -0x1.4a9e1ep-3f, 0x1.91c75p-3f, 0x1.cdc754p-4f, 0x1.344ad8p-10f,
-        0x1.03dddcp-2f, -0x1.0d4c8cp-2f, 0x1.9bea7p-6f, 0x1.ba9fa6p-7f, -0x1.d08d1ap-3f, -0x1.cba73p-4f,
-        -0x1.18afdcp-3f, 0x1.10bbc4p-7f, 0x1.5d2eaep-3f, 0x1.d5856ep-7f
-    },
-    {
-        0x1.ae40c8p-3f, -0x1.4eb2b2p-1f, 0x1.50583cp-4f, -0x1.6fac68p-2f, 0x1.6ab2dcp-3f, -0x1.135da2p-3f,
-        -0x1.8a684p-3f, 0x1.84b5d8p-4f, -0x1.602f4cp-3f, -0x1.6eadcp-3f, -0x1.1343cep-5f, -0x1.98b46p-4f,
-        0x1.a4992ep-3f, -0x1.ee5132p-3f, -0x1.d29fb2p-3f, -0x1.8d3fbcp-3f
-    }
+static const float demo_l2_GT[256] = {
+    -0x1.6f3772p-4f, 0x1.5f4934p-2f, 0x1.878e2ep-2f, 0x1.095f3cp-7f, -0x1.9c5dccp-5f, -0x1.9b32e6p-2f,
+    0x1.323c64p-6f, -0x1.1a0116p-3f, -0x1.7c6b2cp-6f, -0x1.44dc9cp-4f, 0x1.d02016p-5f, -0x1.45d1fep-1f,
+    0x1.2e07fep-3f, -0x1.fabd6p-3f, -0x1.bd68dcp-3f, 0x1.ae40c8p-3f, -0x1.70c64ep-2f, -0x1.5879c4p-4f,
+    0x1.90a3b8p-2f, 0x1.a47e7ep-3f, -0x1.5ae874p-3f, -0x1.5c886ep-3f, -0x1.d6e95ap-2f, 0x1.24dac6p-8f,
+    0x1.fdf5bep-3f, 0x1.35625ap-3f, 0x1.7f3ec8p-4f, -0x1.34aefap-3f, 0x1.2ea8eap-2f, -0x1.45fb0ap-2f,
+    0x1.d8104p-4f, -0x1.4eb2b2p-1f, -0x1.a0b08p-3f, -0x1.d5ff54p-3f, -0x1.d22d54p-4f, -0x1.6a339p-2f,
+    -0x1.02ded4p-4f, 0x1.fb8734p-4f, -0x1.07ace6p-3f, 0x1.bb569ep-3f, 0x1.7b0894p-2f, -0x1.fdb68cp-4f,
+    0x1.fb573ap-2f, -0x1.013ba8p-2f, 0x1.d5f22cp-3f, -0x1.c947fap-2f, -0x1.4a9e1ep-3f, 0x1.50583cp-4f,
+    0x1.1176f2p-1f, -0x1.7c49cp-4f, 0x1.98ccaep-4f, 0x1.988e18p-3f, 0x1.05252p-2f, -0x1.a522e6p-2f,
+    -0x1.caf98cp-6f, -0x1.f711c6p-4f, -0x1.c5c278p-7f, 0x1.873c7ap-2f, 0x1.597cfep-4f, 0x1.c4ce92p-4f,
+    0x1.97c35cp-2f, 0x1.822788p-5f, 0x1.91c75p-3f, -0x1.6fac68p-2f, -0x1.dbd836p-1f, 0x1.cd19eep-3f,
+    0x1.937888p-4f, -0x1.a56504p-6f, 0x1.d4a8b2p-4f, -0x1.579b3ep-4f, -0x1.db6274p-3f, -0x1.5daa3ep-10f,
+    0x1.def9bep-5f, 0x1.587aa8p-3f, 0x1.8a1e2ap-3f, 0x1.34d466p-7f, -0x1.0a7ab8p-3f, 0x1.928c36p-2f,
+    0x1.cdc754p-4f, 0x1.6ab2dcp-3f, -0x1.144fc2p-2f, 0x1.b44a1p-3f, -0x1.ef0f3ep-3f, 0x1.18594cp-3f,
+    -0x1.fe73fep-4f, -0x1.e24b42p-3f, -0x1.012c44p-4f, 0x1.79c8ap-5f, 0x1.f4f3p-4f, -0x1.6175b6p-3f,
+    -0x1.047f22p-2f, -0x1.ddb2dcp-4f, 0x1.c8c8eep-3f, 0x1.d81bfcp-3f, 0x1.344ad8p-10f, -0x1.135da2p-3f,
+    -0x1.f53f8p-3f, 0x1.bf844cp-6f, -0x1.98c1ecp-2f, -0x1.09b1acp-4f, -0x1.e84b6p-5f, 0x1.9c33a8p-6f,
+    0x1.7e2d5ap-3f, -0x1.3ef8a4p-6f, 0x1.3f342ap-3f, 0x1.77cfbep-2f, 0x1.44379p-5f, 0x1.d06a92p-3f,
+    0x1.428146p-6f, -0x1.c2b5fcp-4f, 0x1.03dddcp-2f, -0x1.8a684p-3f, 0x1.87885cp-2f, 0x1.7aeebp-3f,
+    -0x1.1562ecp-1f, -0x1.79bb8cp-6f, 0x1.954db8p-3f, 0x1.2b2688p-3f, -0x1.ac2756p-6f, -0x1.7ab2bcp-7f,
+    -0x1.235858p-3f, 0x1.03ae2p-1f, -0x1.94e5e8p-3f, 0x1.5976f2p-5f, 0x1.00a6bcp-3f, -0x1.8bc23ap-4f,
+    -0x1.0d4c8cp-2f, 0x1.84b5d8p-4f, 0x1.c2bd98p-4f, 0x1.7403ccp-3f, 0x1.4c4a62p-3f, -0x1.d68bcap-5f,
+    0x1.e227d4p-3f, -0x1.e08a3cp-3f, -0x1.2ee532p-2f, 0x1.e305cep-5f, 0x1.c7130cp-5f, -0x1.111b98p-2f,
+    -0x1.ec8992p-4f, 0x1.148078p-3f, -0x1.37012ap-2f, 0x1.4d40d6p-2f, 0x1.9bea7p-6f, -0x1.602f4cp-3f,
+    -0x1.cf545ep-4f, -0x1.6d56cap-7f, 0x1.5e15b6p-3f, -0x1.2dfff4p-3f, -0x1.0fa82cp-2f, -0x1.687cb4p-4f,
+    -0x1.fb1f94p-7f, -0x1.69021ep-2f, -0x1.120c72p-3f, -0x1.7b3c7ep-6f, -0x1.19ff64p-3f, 0x1.60d112p-3f,
+    -0x1.7d2f5ep-2f, 0x1.2a87b4p-2f, 0x1.ba9fa6p-7f, -0x1.6eadcp-3f, 0x1.3d0e38p-5f, -0x1.3247cp-4f,
+    0x1.5f997ap-3f, 0x1.09e5e4p-2f, -0x1.ab3daap-3f, -0x1.3f966cp-3f, -0x1.9b3aeep-5f, 0x1.11126p-3f,
+    0x1.6f37dap-2f, 0x1.264d8ap-2f, 0x1.89db4ap-1f, -0x1.5cef98p-9f, -0x1.c6a29p-4f, 0x1.277a7ep-2f,
+    -0x1.d08d1ap-3f, -0x1.1343cep-5f, 0x1.1cec0ap-2f, 0x1.04bf6p-6f, -0x1.7e89e6p-2f, 0x1.6f00a2p-7f,
+    -0x1.fdf0bcp-4f, -0x1.377876p-6f, -0x1.df7fe6p-2f, -0x1.1cf69ap-5f, 0x1.b3375ap-4f, -0x1.f26598p-4f,
+    0x1.8689e2p-5f, -0x1.5c31f4p-4f, 0x1.52b84ep-8f, -0x1.b2dc48p-2f, -0x1.cba73p-4f, -0x1.98b46p-4f,
+    0x1.46b35ep-1f, 0x1.34e0fep-2f, 0x1.2a8356p-3f, -0x1.0bb5dp-2f, -0x1.72046p-2f, -0x1.dc7dbap-4f,
+    -0x1.bf8ae2p-5f, -0x1.dc05a4p-4f, -0x1.415edcp-3f, -0x1.fafc4ap-3f, 0x1.4afb84p-5f, 0x1.1ba01p-2f,
+    -0x1.983778p-3f, 0x1.fa31ep-4f, -0x1.18afdcp-3f, 0x1.a4992ep-3f, 0x1.8671cp-6f, -0x1.22721ep-10f,
+    -0x1.5d4ca4p-4f, -0x1.be56c4p-4f, 0x1.4fdcbap-3f, 0x1.74c26ap-2f, -0x1.311c72p-2f, 0x1.805c28p-4f,
+    0x1.fd483ep-6f, 0x1.80fe0cp-6f, 0x1.712e6ep-3f, -0x1.c34c62p-3f, 0x1.1988aap-3f, -0x1.0f6d4cp-4f,
+    0x1.10bbc4p-7f, -0x1.ee5132p-3f, 0x1.5ba5b6p-5f, -0x1.f5dcd8p-4f, 0x1.d90f02p-6f, -0x1.cd9172p-3f,
+    -0x1.5f5548p-2f, 0x1.39b15ap-2f, 0x1.4df90ap-3f, -0x1.d0bf74p-4f, -0x1.838fe4p-4f, -0x1.373de6p-3f,
+    0x1.340116p-3f, -0x1.6d3e6p-2f, -0x1.dcbd9cp-7f, 0x1.1ae5f2p-2f, 0x1.5d2eaep-3f, -0x1.d29fb2p-3f,
+    -0x1.85f91p-5f, 0x1.e2bf0ap-5f, 0x1.4e307ap-3f, 0x1.8c955ap-4f, 0x1.9d1b58p-3f, 0x1.fc57acp-4f,
+    -0x1.7be75cp-2f, -0x1.98973cp-4f, -0x1.1450bcp-1f, -0x1.54d7e6p-2f, 0x1.dd0b26p-2f, 0x1.93deeap-3f,
+    -0x1.71aa5cp-5f, 0x1.17cffp-1f, 0x1.d5856ep-7f, -0x1.8d3fbcp-3f
 };
 static const float demo_l2_c[16] = {
     0x1.f21674p-9f, 0x1.c9f846p-7f, 0x1.585026p-7f, 0x1.3548ecp-8f, 0x1.896c52p-6f, 0x1.faf206p-6f,
@@ -568,21 +485,49 @@ static const float demo_l2_c[16] = {
 };
 static int demo_l2(const float *x, float *h, uint16_t *hl, unsigned char *mk)
 {
-    for (int j = 0; j < 16; j++) {
-        float a = 0.0f;
-        for (int i = 0; i < 32; i++) a += demo_l2_W[j][i] * x[i];
-        a += demo_l2_b[j];
-        h[j] = 0.5f * a * (1.0f + erff(a * 0.70710678f));
+    for (int ti = 0; ti < 1; ti++) {
+        const int j0 = ti * 16;
+        float acc[16];
+        for (int u = 0; u < 16; u++) acc[u] = demo_l2_b[j0 + u];
+        {
+            float acc1[16] = {0.0f};
+            int k = 0;
+            for (; k < 32; k += 2) {
+                const float x0 = x[k + 0], *w0 = demo_l2_WT + (long)(j0 / 16) * 512 + (long)(k + 0) * 16;
+                const float x1 = x[k + 1], *w1 = demo_l2_WT + (long)(j0 / 16) * 512 + (long)(k + 1) * 16;
+                for (int u = 0; u < 16; u++) acc[u] += x0 * w0[u];
+                for (int u = 0; u < 16; u++) acc1[u] += x1 * w1[u];
+            }
+            for (int u = 0; u < 16; u++) acc[u] += acc1[u];
+        }
+        for (int u = 0; u < 16; u++) {
+            float a = acc[u];
+            h[j0 + u] = 0.5f * a * (1.0f + demo_erf(a * 0.70710678f));
+        }
     }
     float z[16];
-    for (int j = 0; j < 16; j++) {
-        float a = 0.0f;
-        for (int i = 0; i < 16; i++) a += demo_l2_G[j][i] * h[i];
-        a += demo_l2_c[j];
-        z[j] = a;
+    {
+        float acc[16];
+        for (int u = 0; u < 16; u++) acc[u] = 0.0f;
+        {
+            float acc1[16] = {0.0f};
+            int k = 0;
+            for (; k < 16; k += 2) {
+                const float x0 = h[k + 0], *w0 = demo_l2_GT + (long)(k + 0) * 16;
+                const float x1 = h[k + 1], *w1 = demo_l2_GT + (long)(k + 1) * 16;
+                for (int u = 0; u < 16; u++) acc[u] += x0 * w0[u];
+                for (int u = 0; u < 16; u++) acc1[u] += x1 * w1[u];
+            }
+            for (int u = 0; u < 16; u++) acc[u] += acc1[u];
+        }
+        for (int r = 0; r < 16; r++) {
+            float a = acc[r];
+            a += demo_l2_c[r];
+            z[r] = a;
+        }
     }
     unsigned char m[16];
-    float q[16];
+    int32_t q[16];
     demo_topk(z, q, m, 16, 8);
     int cnt = 0;
     for (int j = 0; j < 16; j++) {
@@ -599,38 +544,67 @@ static int demo_l2(const float *x, float *h, uint16_t *hl, unsigned char *mk)
 }
 
 /* layer 3 logits: output 4 of 4 units, 16 inputs, identity */
-static const float demo_l3_W[4][16] = {
-    {
-        0x1.d9fb52p-2f, -0x1.a82b68p-5f, 0x1.d1a8aap-2f, -0x1.083ad4p-3f, 0x1.20f07ap-3f, -0x1.5b83c2p-5f,
-        -0x1.ebfb9ep-3f, 0x1.56337ep-2f, -0x1.c33cf6p-3f, -0x1.249636p-1f, -0x1.e73098p-4f, -0x1.aa495p-3f,
-        -0x1.67c1fcp-5f, -0x1.29d184p-3f, 0x1.05335p-1f, 0x1.45e2fp-4f
-    },
-    {
-        0x1.830bc2p-3f, 0x1.7c5b74p-5f, -0x1.1f088cp-2f, 0x1.283becp-2f, 0x1.cc9c76p-10f, 0x1.01fcc4p-1f,
-        -0x1.2e0746p-3f, -0x1.82d5eap-2f, 0x1.541a4p-2f, -0x1.4462aap-3f, 0x1.415f34p-3f, -0x1.6fcadep-4f,
-        0x1.567082p-11f, -0x1.093282p-2f, 0x1.4da19ep-1f, 0x1.5c6422p-3f
-    },
-    {
-        0x1.d7aa1cp-4f, 0x1.f6c186p-7f, -0x1.746d4ep-3f, 0x1.1c97bep-2f, 0x1.da9084p-2f, 0x1.778c54p-2f,
-        0x1.80711ep-7f, -0x1.190a4cp-2f, 0x1.ef5c82p-4f, 0x1.426d78p-2f, 0x1.1f8206p-3f, 0x1.d86b7ap-12f,
-        -0x1.f0503ap-2f, 0x1.eddda2p-4f, 0x1.e1dabp-5f, -0x1.089dc4p-1f
-    },
-    {
-        -0x1.c47974p-3f, -0x1.62efd6p-2f, -0x1.3d42ccp-2f, 0x1.812648p-6f, 0x1.c443a6p-3f, 0x1.c20f72p-4f,
-        -0x1.3613bp-3f, -0x1.4d5ec6p-4f, 0x1.ea9a14p-3f, 0x1.9d0ac6p-3f, -0x1.9cc9c8p-4f, -0x1.d1a5cep-3f,
-        0x1.b7acdep-3f, 0x1.0fa892p-3f, 0x1.a9c2dcp-2f, 0x1.63256p-2f
-    }
+static const float demo_l3_WT[128] = {
+    0x1.d9fb52p-2f, 0x1.830bc2p-3f, 0x1.d7aa1cp-4f, -0x1.c47974p-3f, 0x0p+0f, 0x0p+0f,
+    0x0p+0f, 0x0p+0f, -0x1.a82b68p-5f, 0x1.7c5b74p-5f, 0x1.f6c186p-7f, -0x1.62efd6p-2f,
+    0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x1.d1a8aap-2f, -0x1.1f088cp-2f,
+    -0x1.746d4ep-3f, -0x1.3d42ccp-2f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f,
+    -0x1.083ad4p-3f, 0x1.283becp-2f, 0x1.1c97bep-2f, 0x1.812648p-6f, 0x0p+0f, 0x0p+0f,
+    0x0p+0f, 0x0p+0f, 0x1.20f07ap-3f, 0x1.cc9c76p-10f, 0x1.da9084p-2f, 0x1.c443a6p-3f,
+    0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, -0x1.5b83c2p-5f, 0x1.01fcc4p-1f,
+    0x1.778c54p-2f, 0x1.c20f72p-4f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f,
+    -0x1.ebfb9ep-3f, -0x1.2e0746p-3f, 0x1.80711ep-7f, -0x1.3613bp-3f, 0x0p+0f, 0x0p+0f,
+    0x0p+0f, 0x0p+0f, 0x1.56337ep-2f, -0x1.82d5eap-2f, -0x1.190a4cp-2f, -0x1.4d5ec6p-4f,
+    0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, -0x1.c33cf6p-3f, 0x1.541a4p-2f,
+    0x1.ef5c82p-4f, 0x1.ea9a14p-3f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f,
+    -0x1.249636p-1f, -0x1.4462aap-3f, 0x1.426d78p-2f, 0x1.9d0ac6p-3f, 0x0p+0f, 0x0p+0f,
+    0x0p+0f, 0x0p+0f, -0x1.e73098p-4f, 0x1.415f34p-3f, 0x1.1f8206p-3f, -0x1.9cc9c8p-4f,
+    0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, -0x1.aa495p-3f, -0x1.6fcadep-4f,
+    0x1.d86b7ap-12f, -0x1.d1a5cep-3f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f,
+    -0x1.67c1fcp-5f, 0x1.567082p-11f, -0x1.f0503ap-2f, 0x1.b7acdep-3f, 0x0p+0f, 0x0p+0f,
+    0x0p+0f, 0x0p+0f, -0x1.29d184p-3f, -0x1.093282p-2f, 0x1.eddda2p-4f, 0x1.0fa892p-3f,
+    0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x1.05335p-1f, 0x1.4da19ep-1f,
+    0x1.e1dabp-5f, 0x1.a9c2dcp-2f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f,
+    0x1.45e2fp-4f, 0x1.5c6422p-3f, -0x1.089dc4p-1f, 0x1.63256p-2f, 0x0p+0f, 0x0p+0f,
+    0x0p+0f, 0x0p+0f
 };
 static const float demo_l3_b[4] = {
     0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f
 };
 static int demo_l3(const float *x, const uint16_t *xl, int xn, float *out)
 {
-    for (int j = 0; j < 4; j++) {
-        float a = 0.0f;
-        for (int k = 0; k < xn; k++) { int i = xl[k]; a += demo_l3_W[j][i] * x[i]; }
-        a += demo_l3_b[j];
-        out[j] = a;
+    {
+        const int j0 = 0;
+        float acc[8];
+        for (int u = 0; u < 4; u++) acc[u] = demo_l3_b[j0 + u];
+        for (int u = 4; u < 8; u++) acc[u] = 0.0f;
+        {
+            float acc1[8] = {0.0f};
+            float acc2[8] = {0.0f};
+            float acc3[8] = {0.0f};
+            int k = 0;
+            for (; k + 3 < xn; k += 4) {
+                const float x0 = x[xl[k + 0]], *w0 = demo_l3_WT + (long)(j0 / 16) * 256 + (long)(xl[k + 0]) * 8;
+                const float x1 = x[xl[k + 1]], *w1 = demo_l3_WT + (long)(j0 / 16) * 256 + (long)(xl[k + 1]) * 8;
+                const float x2 = x[xl[k + 2]], *w2 = demo_l3_WT + (long)(j0 / 16) * 256 + (long)(xl[k + 2]) * 8;
+                const float x3 = x[xl[k + 3]], *w3 = demo_l3_WT + (long)(j0 / 16) * 256 + (long)(xl[k + 3]) * 8;
+                for (int u = 0; u < 8; u++) acc[u] += x0 * w0[u];
+                for (int u = 0; u < 8; u++) acc1[u] += x1 * w1[u];
+                for (int u = 0; u < 8; u++) acc2[u] += x2 * w2[u];
+                for (int u = 0; u < 8; u++) acc3[u] += x3 * w3[u];
+            }
+            for (; k < xn; k++) {
+                const float x0 = x[xl[k + 0]], *w0 = demo_l3_WT + (long)(j0 / 16) * 256 + (long)(xl[k + 0]) * 8;
+                for (int u = 0; u < 8; u++) acc[u] += x0 * w0[u];
+            }
+            for (int u = 0; u < 8; u++) acc[u] += acc1[u];
+            for (int u = 0; u < 8; u++) acc[u] += acc2[u];
+            for (int u = 0; u < 8; u++) acc[u] += acc3[u];
+        }
+        for (int u = 0; u < 4; u++) {
+            float a = acc[u];
+            out[j0 + u] = a;
+        }
     }
     float mx = out[0], sum = 0.0f;
     for (int j = 1; j < 4; j++) if (out[j] > mx) mx = out[j];
@@ -645,7 +619,7 @@ static int demo_run(const float *in, float *out, int *open_units, unsigned char 
 {
     float va[32];
     float vb[32];
-    uint16_t lb[16];
+    uint16_t lb[16] = {0};
     int n;
     demo_input(in, va);
     n = demo_l0(va, vb, mask ? mask + 0 : mask);

@@ -5,6 +5,9 @@
  * interpreter marks near the decision boundary (those flips are counted and
  * bounded); where masks agree, outputs must agree within tolerance.
  *
+ * Every model is also lowered a second way (lower_variant: row-wise, odd
+ * and one-unit tiles, calibrated and random unit permutations) as v<i>.
+ *
  * usage: e2e_random [MODELS [SAMPLES [SEED]]] (run from the repository root) */
 #include <math.h>
 #include <stdint.h>
@@ -13,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "agree.h"
+#include "calib.h"
 #include "emit.h"
 #include "front.h"
 #include "interp.h"
@@ -234,12 +238,13 @@ static void write_driver(const char *dir, int n_models)
     snprintf(path, sizeof path, "%s/driver.c", dir);
     FILE *f = fopen(path, "w");
     fputs("#include <stdio.h>\n#include <stdlib.h>\n", f);
-    for (int i = 0; i < n_models; i++) fprintf(f, "#include \"m%d.h\"\n", i);
+    for (int i = 0; i < n_models; i++) fprintf(f, "#include \"m%d.h\"\n#include \"v%d.h\"\n", i, i);
     fputs("typedef int (*fn)(const float *, float *, int *, unsigned char *);\n"
           "static const struct { fn f; int n_in, n_out, n_layers, n_mask; } T[] = {\n", f);
     for (int i = 0; i < n_models; i++)
-        fprintf(f, "  {m%d_infer_mask, M%d_N_INPUT, M%d_N_OUTPUT, M%d_N_LAYERS, M%d_MASK_SIZE},\n",
-                i, i, i, i, i);
+        for (int v = 0; v < 2; v++)
+            fprintf(f, "  {%c%d_infer_mask, %c%d_N_INPUT, %c%d_N_OUTPUT, %c%d_N_LAYERS, %c%d_MASK_SIZE},\n",
+                    "mv"[v], i, "MV"[v], i, "MV"[v], i, "MV"[v], i, "MV"[v], i);
     fputs("};\n"
           "int main(int argc, char **argv) {\n"
           "  if (argc != 4) return 1;\n"
@@ -261,16 +266,45 @@ static void write_driver(const char *dir, int n_models)
     fclose(f);
 }
 
-/* Emit model i's C; returns 0 on success. */
-static int emit_model(const char *dir, int i, const mdl_model *m, arena *a)
+/* The second lowering of model i, chosen by i: the layouts, tile widths
+ * (tails, one-unit tiles, the widest), calibrated permutation and layout
+ * choice (masks from its own inputs), and random permutations. */
+static ir_program *lower_variant(arena *a, const mdl_model *m, int i, const float *x, int n)
 {
-    char cpath[512], hpath[512], hname[64];
-    snprintf(cpath, sizeof cpath, "%s/m%d.c", dir, i);
-    snprintf(hpath, sizeof hpath, "%s/m%d.h", dir, i);
-    snprintf(hname, sizeof hname, "m%d.h", i);
-    ir_program *p = ir_lower(a, m);
+    static const ir_target ts[] = {
+        {"rows", 0, 4}, {"t4", 4, 1}, {"t3", 3, 2}, {"t1", 1, 1}, {"t32", 32, 8}, {"t5", 5, 16}};
+    const ir_target *t = &ts[i % 6];
+    ir_calib c;
+    calib_run(a, m, x, n, &c);
+    ir_program *p = ir_lower_for(a, m, t, i % 2 ? &c : NULL, 0);
+    if (i % 3 == 0)
+        for (int l = 0; l < p->n_layers; l++) {
+            if (!ir_permutable(p, l)) continue;
+            int *perm = ar_array(a, (size_t)p->layers[l].n_out, sizeof *perm);
+            for (int j = 0; j < p->layers[l].n_out; j++) perm[j] = j;
+            for (int j = p->layers[l].n_out - 1; j > 0; j--) {
+                int k = (int)(rnd() % (uint32_t)(j + 1)), tmp = perm[j];
+                perm[j] = perm[k], perm[k] = tmp;
+            }
+            if (ir_permute_layer(a, p, l, perm)) return NULL;
+            ir_pass_tile(p, t, NULL);
+        }
+    return p;
+}
+
+/* Emit model i's C (variant: its second lowering, v<i>); returns 0 on success. */
+static int emit_model(const char *dir, int i, const mdl_model *m, arena *a, ir_program *variant)
+{
+    char cpath[512], hpath[512], hname[64], name[32];
+    char c0 = variant ? 'v' : 'm';
+    snprintf(cpath, sizeof cpath, "%s/%c%d.c", dir, c0, i);
+    snprintf(hpath, sizeof hpath, "%s/%c%d.h", dir, c0, i);
+    snprintf(hname, sizeof hname, "%c%d.h", c0, i);
+    snprintf(name, sizeof name, "%c%d", c0, i);
+    ir_program *p = variant ? variant : ir_lower(a, m);
+    if (!p) return -1;
     emit_opts eo = {0};
-    eo.prefix = m->name;
+    eo.prefix = name;
     eo.header_name = hname;
     FILE *c = fopen(cpath, "w"), *h = fopen(hpath, "w");
     if (!c || !h) return -1;
@@ -329,7 +363,7 @@ int main(int argc, char **argv)
         char name[32];
         snprintf(name, sizeof name, "m%d.dg", i);
         r->m = front_load_text(&r->a, name, r->text, strlen(r->text), ".");
-        if (!r->m || emit_model(dir, i, r->m, &r->a)) {
+        if (!r->m || emit_model(dir, i, r->m, &r->a, NULL)) {
             fprintf(stderr, "e2e: model %d did not compile:\n%s\n", i, r->text);
             return 1;
         }
@@ -340,7 +374,12 @@ int main(int argc, char **argv)
             for (int k = 0; k < r->n_in; k++) x[k] = runi(-2, 2);
             interp_run(&r->a, r->m, x, &r->ref[s]);
         }
-        fwrite(r->inputs, sizeof(float), (size_t)samples * (size_t)r->n_in, inputs);
+        for (int v = 0; v < 2; v++) /* once for m<i>, once for v<i> */
+            fwrite(r->inputs, sizeof(float), (size_t)samples * (size_t)r->n_in, inputs);
+        if (emit_model(dir, i, r->m, &r->a, lower_variant(&r->a, r->m, i, r->inputs, samples))) {
+            fprintf(stderr, "e2e: variant of model %d did not compile:\n%s\n", i, r->text);
+            return 1;
+        }
     }
     fclose(inputs);
     write_driver(dir, n_models);
@@ -349,7 +388,7 @@ int main(int argc, char **argv)
                      "cd %s && gcc -std=c99 -Wall -Wextra -Werror -pedantic -O1 -o driver driver.c",
                      dir);
     for (int i = 0; i < n_models && w < (int)sizeof cmd - 32; i++)
-        w += snprintf(cmd + w, sizeof cmd - (size_t)w, " m%d.c", i);
+        w += snprintf(cmd + w, sizeof cmd - (size_t)w, " m%d.c v%d.c", i, i);
     snprintf(cmd + w, sizeof cmd - (size_t)w, " -lm");
     if (run(cmd)) return 1;
     snprintf(cmd, sizeof cmd, "cd %s && ./driver %d inputs.bin outputs.bin", dir, samples);
@@ -360,7 +399,8 @@ int main(int argc, char **argv)
     for (int i = 0; i < n_models; i++) {
         model_run *r = &runs[i];
         const mdl_model *m = r->m;
-        for (int s = 0; s < samples; s++) {
+        for (int vs = 0; vs < 2 * samples; vs++) { /* m<i>'s samples, then v<i>'s */
+            int s = vs % samples;
             float y[64];
             int cls, open[64], n_mask = 0;
             unsigned char mask[1024];
@@ -392,8 +432,8 @@ int main(int argc, char **argv)
                 tainted |= L->n_near > 0;
             }
             if (bad) {
-                fprintf(stderr, "e2e: model %d sample %d: open units differ beyond near units\n",
-                        i, s);
+                fprintf(stderr, "e2e: %c%d sample %d: open units differ beyond near units\n",
+                        "mv"[vs / samples], i, s);
                 for (int l = 0; l < m->n_ops; l++)
                     fprintf(stderr, "  layer %s: compiled %d, reference %d (near %d)\n",
                             m->ops[l].name, open[l], ref->layers[l].n_open, ref->layers[l].n_near);
@@ -410,8 +450,8 @@ int main(int argc, char **argv)
             if (!ok) {
                 failures++;
                 if (failures <= 5) {
-                    fprintf(stderr, "e2e: model %d sample %d: outputs differ (class %d vs %d)\n",
-                            i, s, cls, ref->cls);
+                    fprintf(stderr, "e2e: %c%d sample %d: outputs differ (class %d vs %d)\n",
+                            "mv"[vs / samples], i, s, cls, ref->cls);
                     for (int k = 0; k < m->n_out; k++)
                         fprintf(stderr, "  out[%d] = %.9g, reference %.9g\n", k, (double)y[k],
                                 ref->out[k]);
@@ -421,16 +461,17 @@ int main(int argc, char **argv)
         }
     }
     fclose(out);
-    long total = (long)n_models * samples, jit_flips = 0;
+    long jit_total = (long)n_models * samples, jit_flips = 0;
     int jit_bad = 0;
     for (int i = 0; i < n_models; i++) jit_bad += jit_check(&runs[i], i, samples, &jit_flips);
     failures += jit_bad;
-    if (jit_flips * 100 > total) {
-        fprintf(stderr, "e2e: JIT: %ld of %ld samples flipped a near-threshold gate\n", jit_flips, total);
+    if (jit_flips * 100 > jit_total) {
+        fprintf(stderr, "e2e: JIT: %ld of %ld samples flipped a near-threshold gate\n", jit_flips, jit_total);
         failures++;
     }
     printf("e2e: JIT on the same models: %d samples disagree, %ld near-threshold flips\n", jit_bad,
            jit_flips);
+    long total = 2L * n_models * samples;
     /* Near-threshold flips must stay rare: at most 1% of samples. */
     if (flipped * 100 > total) {
         fprintf(stderr, "e2e: %ld of %ld samples flipped a near-threshold gate\n", flipped, total);

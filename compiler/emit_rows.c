@@ -1,0 +1,91 @@
+/* emit_rows: a gated layer (gate from the layer input) laid out row-wise:
+ * the gate decides every unit first into an ascending list of open rows,
+ * then open rows are computed four at a time so the four dot products share
+ * each read of x and keep four chains of adds in flight; lanes of vw
+ * partial sums per row vectorise without -ffast-math. Chosen over tiles
+ * when open units are too scattered for tiles to be skipped (pass_tile). */
+#include "emit_int.h"
+
+enum { GROUP = 4 };
+
+/* a<q> += row q . x over the layer's listed inputs, for rows q < g. */
+static void group_dot(em *e, int li, int g)
+{
+    const em_vec *v = &e->v[li];
+    const char *ind = "        ";
+    int n = v->n, vw = e->p->vw;
+    if (!em_vec_used(v)) return;
+    if (v->list != LIST_ALL) { /* a gather per input, shared by the rows */
+        const char *cnt = v->list == LIST_STATIC ? ar_printf(&e->a, "%d", v->n_list) : "xn";
+        const char *lst = v->list == LIST_STATIC ? em_list_name(e, li) : "xl";
+        em_printf(e, "%sfor (int k = 0; k < %s; k++) {\n%s    const int i = %s[k];\n%s    const float xi = x[i];\n",
+                  ind, cnt, ind, lst, ind);
+        for (int q = 0; q < g; q++) em_printf(e, "%s    a%d += w%d[i] * xi;\n", ind, q, q);
+        em_printf(e, "%s}\n", ind);
+        return;
+    }
+    int nv = vw > 1 ? n / vw * vw : 0;
+    if (nv > 0) {
+        for (int q = 0; q < g; q++) em_printf(e, "%sfloat p%d[%d] = {0.0f};\n", ind, q, vw);
+        em_printf(e, "%sfor (int i = 0; i < %d; i += %d) {\n", ind, nv, vw);
+        for (int q = 0; q < g; q++)
+            em_printf(e, "%s    for (int l = 0; l < %d; l++) p%d[l] += w%d[i + l] * x[i + l];\n", ind, vw, q, q);
+        em_printf(e, "%s}\n", ind);
+    }
+    if (n > nv) {
+        em_printf(e, "%sfor (int i = %d; i < %d; i++) {\n", ind, nv, n);
+        for (int q = 0; q < g; q++) em_printf(e, "%s    a%d += w%d[i] * x[i];\n", ind, q, q);
+        em_printf(e, "%s}\n", ind);
+    }
+    if (nv > 0)
+        for (int q = 0; q < g; q++)
+            em_lanes_add(e, ind, ar_printf(&e->a, "a%d", q), ar_printf(&e->a, "p%d", q), vw);
+}
+
+/* Rows ol[q .. q+g) computed and written to h. */
+static void group(em *e, int li, int g)
+{
+    const ir_layer *l = &e->p->layers[li];
+    const char *ind = "        ";
+    for (int q = 0; q < g; q++) {
+        em_printf(e, "%sconst int j%d = ol[oq + %d];\n", ind, q, q);
+        if (em_vec_used(&e->v[li]))
+            em_printf(e, "%sconst float *w%d = %s[j%d];\n", ind, q, em_name(e, li, "W"), q);
+        if (l->b) em_printf(e, "%sfloat a%d = %s[j%d];\n", ind, q, em_name(e, li, "b"), q);
+        else em_printf(e, "%sfloat a%d = 0.0f;\n", ind, q);
+    }
+    group_dot(e, li, g);
+    for (int q = 0; q < g; q++) {
+        char a[8];
+        snprintf(a, sizeof a, "a%d", q);
+        em_printf(e, "%sh[j%d] = ", ind, q);
+        em_act(e, l->act, a);
+        em_printf(e, ";\n");
+    }
+}
+
+void em_rows_gated(em *e, int li, const char *cond, int list)
+{
+    const ir_layer *l = &e->p->layers[li];
+    int n = l->n_out;
+    const char *ty = list ? em_idx_type(e->list_n[e->v[li + 1].slot]) : em_idx_type(n);
+    if (list) em_printf(e, "    %s *ol = hl;\n", ty);
+    else em_printf(e, "    %s ol[%d];\n", ty, n);
+    /* Separate loops so each is simple: the closed values and the mask
+     * vectorise, and the list is built branch-free (an open rate near 50%
+     * would mispredict every other unit; ol[cnt] is in bounds: cnt <= j). */
+    em_printf(e, "    for (int j = 0; j < %d; j++) h[j] = %s;\n", n, em_fstr(e, l->closed_value));
+    em_printf(e, "    if (mk) for (int j = 0; j < %d; j++) mk[%s] = (unsigned char)(%s);\n", n,
+              em_unit(e, li, "j"), cond);
+    em_printf(e, "    int cnt = 0;\n    for (int j = 0; j < %d; j++) {\n", n);
+    em_printf(e, "        ol[cnt] = (%s)j;\n        cnt += %s;\n    }\n", ty, cond);
+    em_printf(e, "    int oq = 0;\n");
+    if (n >= GROUP) { /* else no group can fill (and no dead code indexes past ol) */
+        em_printf(e, "    for (; oq + %d <= cnt; oq += %d) {\n", GROUP, GROUP);
+        group(e, li, GROUP);
+        em_printf(e, "    }\n");
+    }
+    em_printf(e, "    for (; oq < cnt; oq++) {\n");
+    group(e, li, 1);
+    em_printf(e, "    }\n    return cnt;\n");
+}

@@ -1,0 +1,82 @@
+/* pass_tile: each dense layer's layout for the target.
+ *   tiles    - units in tiles of t->tile, weights input-major inside a tile:
+ *              an open input is one contiguous multiply-add over the tile
+ *              (vectorisable), a tile whose units are all closed costs one
+ *              branch, and a listed (sparse) input costs nothing when absent.
+ *   row-wise - one dot product per open unit (tile 0): wins when open units
+ *              are scattered so thinly that most open tiles hold one unit.
+ * Without calibration every layer it can tile is tiled; with calibration a
+ * gated layer compares the measured share of open tiles with the share of
+ * open units. A gate that reads the layer's own output needs every row:
+ * those are computed in tiles, ungated, then decided. Layers with units
+ * fixed at compile time (const_mask) stay row-wise. */
+#include <string.h>
+#include "ir.h"
+
+static const ir_target targets[] = {
+    {"x86-64", 16, 8},   /* two AVX2 vectors per tile */
+    {"cortex-m4", 8, 1}, /* scalar FPU: accumulators stay in s-registers */
+    {"cortex-m0", 4, 1}, /* no FPU, few registers */
+    {"generic", 8, 4},
+};
+
+const ir_target *ir_target_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof targets / sizeof *targets; i++)
+        if (!strcmp(targets[i].name, name)) return &targets[i];
+    return NULL;
+}
+
+const ir_target *ir_target_default(void) { return &targets[0]; }
+
+/* A row dot product over a listed input gathers; a tile's inner loop does
+ * not. Relative cost of one open row against one unit of an open tile. */
+#define ROW_COST_DENSE_IN 1.5
+#define ROW_COST_LIST_IN 3.0
+
+static int dyn_gate(const ir_layer *l)
+{
+    return l->kind == OP_DENSE && (l->gate.kind == GATE_LINEAR || l->gate.kind == GATE_LOWRANK);
+}
+
+static int tileable(const ir_layer *l)
+{
+    return l->kind == OP_DENSE && !l->const_mask && l->n_out > 0;
+}
+
+/* Mean share of open units and of tiles holding an open unit. */
+static void open_shares(const ir_layer *l, const unsigned char *open, int n_samples, int tile,
+                        double *units, double *tiles)
+{
+    long ou = 0, ot = 0, nt = (l->n_out + tile - 1) / tile;
+    for (int s = 0; s < n_samples; s++) {
+        const unsigned char *m = open + (long)s * l->n_out_model;
+        for (int t = 0; t < nt; t++) {
+            int any = 0;
+            for (int j = t * tile; j < l->n_out && j < (t + 1) * tile; j++) {
+                int o = m[l->unit_index[j]];
+                ou += o;
+                any |= o;
+            }
+            ot += any;
+        }
+    }
+    *units = n_samples ? (double)ou / ((double)n_samples * l->n_out) : 1.0;
+    *tiles = n_samples ? (double)ot / ((double)n_samples * (double)nt) : 1.0;
+}
+
+void ir_pass_tile(ir_program *p, const ir_target *t, const ir_calib *c)
+{
+    p->vw = t->vw > 0 ? t->vw : 1;
+    for (int i = 0; i < p->n_layers; i++) {
+        ir_layer *l = &p->layers[i];
+        l->tile = tileable(l) ? t->tile : 0;
+        if (!l->tile || !dyn_gate(l) || l->gate.src == GSRC_SELF) continue;
+        if (!c || i >= c->n_layers || !c->open[i] || !c->n_samples) continue;
+        const ir_layer *prev = i > 0 ? &p->layers[i - 1] : NULL;
+        int listed_in = prev && dyn_gate(prev) && prev->closed_value == 0.0f;
+        double units, tiles;
+        open_shares(l, c->open[i], c->n_samples, l->tile, &units, &tiles);
+        if (units * (listed_in ? ROW_COST_LIST_IN : ROW_COST_DENSE_IN) < tiles) l->tile = 0;
+    }
+}

@@ -1,0 +1,79 @@
+#!/bin/sh
+# dgc's layout options: --dense, --target, --tile, --vector-width and
+# --calibrate; bad values are usage errors, every target's C compiles
+# warning-free (gcc, tcc, arm-none-eabi-gcc), calibration is deterministic.
+# Run from the repository root. What the code computes: tests/e2e.
+dgc=$(pwd)/${1:-./dgc}
+t=$(mktemp -d)
+trap 'rm -rf "$t"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
+expect() { # expect STATUS DESCRIPTION -- command...
+    want=$1; what=$2; shift 3
+    "$@" >"$t/out" 2>"$t/err"; got=$?
+    [ "$got" = "$want" ] && ok || { bad "$what: exit $got, expected $want"; cat "$t/err"; }
+}
+warnfree() { # warnfree FILE.c [arm flags]: gcc and tcc, or arm-none-eabi-gcc
+    if [ $# -gt 1 ]; then
+        f=$1; shift
+        arm-none-eabi-gcc -std=c99 -Wall -Wextra -Werror -pedantic -O2 "$@" -c -o "$t/arm.o" "$f"
+    else
+        gcc -std=c99 -Wall -Wextra -Werror -pedantic -O2 -c -o "$t/x.o" "$1" &&
+            tcc -Wall -Werror -c -o "$t/x.o" "$1"
+    fi
+}
+
+expect 2 "--tile out of range" -- "$dgc" models/demo.dg --tile 33 -o "$t/x.c"
+grep -q "dgc: error: option '--tile' takes a whole number from 0 to 32, not '33'" "$t/err" && ok \
+    || bad "--tile message"
+expect 2 "--tile not a number" -- "$dgc" models/demo.dg --tile 8x -o "$t/x.c"
+expect 2 "--vector-width 0" -- "$dgc" models/demo.dg --vector-width 0 -o "$t/x.c"
+expect 2 "--tile without value" -- "$dgc" models/demo.dg --tile
+expect 2 "unknown target" -- "$dgc" models/demo.dg --target z80 -o "$t/x.c"
+grep -q "unknown target 'z80' (x86-64, cortex-m4, cortex-m0, generic)" "$t/err" && ok || bad "target message"
+[ ! -e "$t/x.c" ] && ok || bad "no output after a usage error"
+
+# Every preset and the extremes compile warning-free.
+for o in "--target x86-64" "--target generic" "--tile 0" "--tile 1 --vector-width 1" "--tile 32" "--dense"; do
+    expect 0 "compile $o" -- "$dgc" models/demo.dg $o -o "$t/v.c"
+    warnfree "$t/v.c" && ok || bad "$o: not warning-free"
+done
+expect 0 "cortex-m4" -- "$dgc" models/demo.dg --target cortex-m4 -o "$t/m4.c"
+warnfree "$t/m4.c" -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 && ok || bad "cortex-m4 C"
+expect 0 "cortex-m0" -- "$dgc" models/demo.dg --target cortex-m0 -o "$t/m0.c"
+warnfree "$t/m0.c" -mcpu=cortex-m0 -mthumb && ok || bad "cortex-m0 C"
+# --dense drops the gates: no top-k selection, no gate weights.
+grep -q 'demo_topk\|_BT\[' "$t/v.c" && bad "--dense still evaluates a gate" || ok
+
+# Calibration: a 1-input model with 32 threshold-gated units, rows of .npy.
+{
+    printf 'model c;\ninput 1;\nlayer fc dense 32 {\n    weight ['
+    i=0; while [ $i -lt 32 ]; do printf '%s[%d]' "$([ $i -gt 0 ] && echo ', ')" $((i % 5 - 2)); i=$((i + 1)); done
+    printf '];\n    activation relu;\n    gate linear { weight ['
+    i=0; while [ $i -lt 32 ]; do printf '%s[%d]' "$([ $i -gt 0 ] && echo ', ')" $(((i * 7) % 9 - 4)); i=$((i + 1)); done
+    printf ']; threshold 0.5; }\n}\noutput out dense 2 { weight [['
+    i=0; while [ $i -lt 32 ]; do printf '%s1' "$([ $i -gt 0 ] && echo ', ')"; i=$((i + 1)); done
+    printf '], ['
+    i=0; while [ $i -lt 32 ]; do printf '%s%d' "$([ $i -gt 0 ] && echo ', ')" $((i % 3)); i=$((i + 1)); done
+    printf ']]; }\n'
+} > "$t/c.dg"
+/usr/bin/python3 -c "
+import numpy as np
+np.save('$t/cal.npy', np.linspace(-3, 3, 64, dtype=np.float32).reshape(64, 1))
+np.save('$t/wide.npy', np.zeros((4, 3), np.float32))"
+expect 0 "calibrate" -- "$dgc" "$t/c.dg" --calibrate "$t/cal.npy" --tile 8 -o "$t/c1.c"
+grep -q 'c_l0_unit\[' "$t/c1.c" && ok || bad "calibration permuted the gated layer"
+warnfree "$t/c1.c" && ok || bad "calibrated C not warning-free"
+expect 0 "calibrate again" -- "$dgc" "$t/c.dg" --calibrate "$t/cal.npy" --tile 8 -o "$t/c2.c" --header "$t/c1.h"
+cmp -s "$t/c1.c" "$t/c2.c" && ok || bad "calibrated output is deterministic"
+expect 1 "calibration rows of the wrong width" -- "$dgc" "$t/c.dg" --calibrate "$t/wide.npy" -o "$t/c3.c"
+grep -q "calibration file '.*wide.npy': rows of 3 values, model 'c' takes 1" "$t/err" && ok \
+    || bad "wrong width message"
+expect 1 "missing calibration file" -- "$dgc" "$t/c.dg" --calibrate "$t/none.npy" -o "$t/c3.c"
+grep -q "calibration file '.*none.npy'" "$t/err" && ok || bad "missing calibration message"
+[ ! -e "$t/c3.c" ] && ok || bad "no output after a calibration error"
+
+echo "cli-tile: $pass passed, $fail failed"
+[ "$fail" = 0 ]
