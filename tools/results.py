@@ -150,6 +150,10 @@ def main():
         extra = ", ".join(f"{k} {v}" for k, v in sorted(hp.items()) if k not in ("epochs", "seed"))
         lines.append(f"| {e['model']} | {hp.get('epochs', '-')} | {t.get('seed', '-')} | "
                      f"{t.get('train_seconds', '-')} | {extra or '-'} |")
+    lines += ["", "## Elsewhere", "",
+              "- Speed on x86-64 (gated, `--dense`, a naive loop, OpenBLAS): docs/layout.md (`make bench`).",
+              "- Flash, RAM and instructions per inference on Cortex-M: "
+              "[results-firmware.md](results-firmware.md) (`make fw-figures`)."]
     text = "\n".join(lines) + "\n"
     tmp = args.output + ".tmp"
     with open(tmp, "w") as f:
