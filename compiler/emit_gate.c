@@ -237,13 +237,13 @@ const char *em_gate_decide(em *e, int li)
         }
         const char *cmp = ar_printf(&e->a, "z[j] > %s", em_fstr(e, zthr));
         if (g->min_keep <= 0) return cmp;
-        em_printf(e, "    unsigned char m[%d];\n    int32_t q[%d];\n    int nm = 0;\n", g->n, g->n);
+        em_printf(e, "    unsigned char m[%d];\n    uint32_t q[%d];\n    int nm = 0;\n", g->n, g->n);
         em_printf(e, "    for (int j = 0; j < %d; j++) { m[j] = %s; nm += m[j]; }\n", g->n, cmp);
         em_printf(e, "    if (nm < %d) %s_topk(z, q, m, %d, %d); /* min_keep */\n", g->min_keep,
                   e->pre, g->n, g->min_keep);
         return "m[j]";
     }
-    em_printf(e, "    unsigned char m[%d];\n    int32_t q[%d];\n", g->n, g->n);
+    em_printf(e, "    unsigned char m[%d];\n    uint32_t q[%d];\n", g->n, g->n);
     em_printf(e, "    %s_topk(z, q, m, %d, %d);\n", e->pre, g->n, g->k);
     return "m[j]";
 }

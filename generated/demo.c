@@ -51,41 +51,39 @@ static float demo_erf(float x)
 
 /* m[j] = 1 for the k largest z[j], ties to the lower index, 1 <= k <= n;
  * q: scratch [n]. */
-static void demo_topk(const float *z, int32_t *q, unsigned char *m, int n, int k)
+static void demo_topk(const float *z, uint32_t *q, unsigned char *m, int n, int k)
 {
-    float kth;
-    int need = k, nc = n;
-    for (int j = 0; j < n; j++) q[j] = j;
+    uint32_t lo = 0xffffffffu, hi = 0u, pre, msk;
+    int need = k, s = 0;
+    for (int j = 0; j < n; j++) {
+        union { float f; uint32_t u; } v;
+        uint32_t u;
+        v.f = z[j];
+        u = v.u == 0x80000000u ? 0u : v.u;
+        u = u >> 31 ? ~u : u | 0x80000000u;
+        q[j] = u;
+        lo = u < lo ? u : lo;
+        hi = u > hi ? u : hi;
+    }
+    while ((lo ^ hi) >> s >> 8) s++;
+    msk = s < 24 ? 0xffffffffu << (s + 8) : 0u;
+    pre = lo & msk;
     for (;;) {
-        int cnt[256], d, c = 0;
-        float lo = z[q[0]], hi = lo;
-        for (int j = 1; j < nc; j++) {
-            float v = z[q[j]];
-            lo = v < lo ? v : lo;
-            hi = v > hi ? v : hi;
-        }
-        kth = lo;
-        if (!(hi > lo)) break;
-        double sc = 255.0 / ((double)hi - (double)lo);
-        for (d = 0; d < 256; d++) cnt[d] = 0;
-        for (int j = 0; j < nc; j++) {
-            double t = ((double)z[q[j]] - (double)lo) * sc;
-            int b = t >= 255.0 ? 255 : t > 0.0 ? (int)t : 0;
-            cnt[b]++;
-            q[j] = q[j] * 256 + b; /* the bucket rides along */
-        }
-        for (d = 255; d > 0 && cnt[d] < need; d--) need -= cnt[d];
-        for (int j = 0; j < nc; j++) {
-            int32_t t = q[j];
-            q[c] = t / 256;
-            c += t % 256 == d;
-        }
-        nc = c;
+        int cnt[257], d;
+        for (d = 0; d < 257; d++) cnt[d] = 0;
+        for (int j = 0; j < n; j++)
+            cnt[(q[j] & msk) == pre ? (int)(q[j] >> s & 255u) : 256]++;
+        for (d = 255; cnt[d] < need; d--) need -= cnt[d];
+        pre |= (uint32_t)d << s;
+        msk |= 255u << s;
+        if (cnt[d] == need || s == 0) break;
+        s = s > 8 ? s - 8 : 0;
     }
     for (int j = 0; j < n; j++) {
-        int take = z[j] == kth && need > 0;
+        uint32_t t = q[j] & msk;
+        int take = t == pre && need > 0;
         need -= take;
-        m[j] = (unsigned char)(z[j] > kth || take);
+        m[j] = (unsigned char)(t > pre || take);
     }
 }
 
@@ -276,7 +274,7 @@ static int demo_l0(const float *x, float *h, unsigned char *mk)
         for (int u = 0; u < 16; u++) z[j0 + u] = za[u] + zb[u];
     }
     unsigned char m[32];
-    int32_t q[32];
+    uint32_t q[32];
     int nm = 0;
     for (int j = 0; j < 32; j++) { m[j] = z[j] > 0x0p+0f; nm += m[j]; }
     if (nm < 4) demo_topk(z, q, m, 32, 4); /* min_keep */
@@ -527,7 +525,7 @@ static int demo_l2(const float *x, float *h, uint16_t *hl, unsigned char *mk)
         }
     }
     unsigned char m[16];
-    int32_t q[16];
+    uint32_t q[16];
     demo_topk(z, q, m, 16, 8);
     int cnt = 0;
     for (int j = 0; j < 16; j++) {

@@ -34,6 +34,9 @@ FW_DGC_m3 = --target cortex-m0
 FW_DGC_m0 = --target cortex-m0
 FW_DGC_rv32 = --target cortex-m4
 
+# Targets whose FPU is single-precision: their objects may call no
+# double-precision helper (gate decisions and top-k are float or integer).
+FW_SINGLE_FPU = m4f rv32
 # Models whose C must need no libm at all.
 FW_NO_LIBM = gatepath
 FW_CROSS_MODELS := $(sort $(wildcard models/*.dg)) $(FWS)/gatepath.dg
@@ -53,16 +56,16 @@ FW_CROSS_OBJS := $(foreach t,$(FW_TARGETS),$(foreach m,$(FW_CROSS_MODELS),$(FW)/
 
 .PHONY: fw-cross fw-cross-self fw-test fw-figures
 # The checker must reject each fault of bad_object.c and pass it without.
-FW_BAD = MALLOC PRINTF LIBM DATA BSS
+FW_BAD = MALLOC PRINTF LIBM DATA BSS DOUBLE
 fw-cross-self: $(FWS)/bad_object.c $(FWS)/check_object.sh
 	@mkdir -p $(FW)/bad
 	@set -e; for b in NONE $(FW_BAD); do \
 	  $(FW_CC_m4f) $(FW_ARCH_m4f) $(FW_CFLAGS) -DBAD_$$b -c -o $(FW)/bad/$$b.o $<; \
-	  if sh $(FWS)/check_object.sh $(FW)/bad/$$b.o arm-none-eabi-nm arm-none-eabi-size "" \
+	  if sh $(FWS)/check_object.sh $(FW)/bad/$$b.o arm-none-eabi-nm arm-none-eabi-size "" single \
 	       >/dev/null 2>$(FW)/bad/$$b.err; then r=pass; else r=fail; fi; \
 	  [ "$$b-$$r" = NONE-pass ] || [ "$$b" != NONE -a $$r = fail ] || \
 	    { echo "fw-cross: check_object.sh did $$r bad_object.c with BAD_$$b"; cat $(FW)/bad/$$b.err; exit 1; }; \
-	done; echo "fw-cross: check_object.sh rejects malloc, printf, libm, .data and .bss"
+	done; echo "fw-cross: check_object.sh rejects malloc, printf, libm, .data, .bss and double helpers"
 
 fw-cross: $(FW_CROSS_OBJS) $(FW)/m0/gatepath/fw.elf $(FW)/fw_libm fw-cross-self
 	@set -e; for m in $(FW_CROSS_MODELS); do \
@@ -71,7 +74,8 @@ fw-cross: $(FW_CROSS_OBJS) $(FW)/m0/gatepath/fw.elf $(FW)/fw_libm fw-cross-self
 	    { echo "fw-cross: $$m must need no libm, needs $$libm"; exit 1; };; esac; \
 	  for t in $(FW_TARGETS); do \
 	    tool=$$(case $$t in rv32) echo riscv64-unknown-elf;; *) echo arm-none-eabi;; esac); \
-	    sh $(FWS)/check_object.sh $(FW)/cross/$$t/$$n.o $$tool-nm $$tool-size "$$libm"; \
+	    sh $(FWS)/check_object.sh $(FW)/cross/$$t/$$n.o $$tool-nm $$tool-size "$$libm" \
+	      $$(case " $(FW_SINGLE_FPU) " in *" $$t "*) echo single;; esac); \
 	done; done; echo "fw-cross: $(words $(FW_CROSS_OBJS)) objects ($(FW_TARGETS)) warning-free and clean; Cortex-M0 firmware links"
 
 # The test firmware: fw_images.h (extracted from the dataset now), the

@@ -5,7 +5,8 @@
  * interpreter marks near the decision boundary (those flips are counted and
  * bounded); where masks agree, outputs must agree within tolerance.
  *
- * Every model is also lowered a second way (lower_variant: row-wise, odd
+ * Every model is also lowered a second way (lower_variant: row-wise with
+ * lanes and scalar (the Cortex-M presets), odd
  * and one-unit tiles, calibrated and random unit permutations) as v<i>.
  *
  * usage: e2e_random [MODELS [SAMPLES [SEED]]] (run from the repository root) */
@@ -272,8 +273,9 @@ static void write_driver(const char *dir, int n_models)
 static ir_program *lower_variant(arena *a, const mdl_model *m, int i, const float *x, int n)
 {
     static const ir_target ts[] = {
-        {"rows", 0, 4}, {"t4", 4, 1}, {"t3", 3, 2}, {"t1", 1, 1}, {"t32", 32, 8}, {"t5", 5, 16}};
-    const ir_target *t = &ts[i % 6];
+        {"rows", 0, 4}, {"t4", 4, 1}, {"t3", 3, 2}, {"t1", 1, 1}, {"t32", 32, 8}, {"t5", 5, 16},
+        {"scalar", 0, 1}};
+    const ir_target *t = &ts[i % 7];
     ir_calib c;
     calib_run(a, m, x, n, &c);
     ir_program *p = ir_lower_for(a, m, t, i % 2 ? &c : NULL, 0);

@@ -206,37 +206,26 @@ static int g_l1(const float *x, const uint16_t *xl, int xn, float *h, uint16_t *
 }
 
 /* layer 2 out: output 2 of 2 units, 3 inputs, identity */
-static const float g_l2_WT[6] = {
-    0x1p+0f, 0x1p+2f, 0x1p+1f, 0x1.4p+2f, 0x1.8p+1f, 0x1.8p+2f
+static const float g_l2_W[2][3] = {
+    {0x1p+0f, 0x1p+1f, 0x1.8p+1f},
+    {0x1p+2f, 0x1.4p+2f, 0x1.8p+2f}
 };
 static const float g_l2_b[2] = {
     0x1p-1f, -0x1p-1f
 };
 static int g_l2(const float *x, const uint16_t *xl, int xn, float *out)
 {
-    for (int ti = 0; ti < 1; ti++) {
-        const int j0 = ti * 2;
-        float acc[2];
-        for (int u = 0; u < 2; u++) acc[u] = g_l2_b[j0 + u];
-        {
-            float acc1[2] = {0.0f};
-            int k = 0;
-            for (; k + 1 < xn; k += 2) {
-                const float x0 = x[xl[k + 0]], *w0 = g_l2_WT + (long)(j0 / 2) * 6 + (long)(xl[k + 0]) * 2;
-                const float x1 = x[xl[k + 1]], *w1 = g_l2_WT + (long)(j0 / 2) * 6 + (long)(xl[k + 1]) * 2;
-                for (int u = 0; u < 2; u++) acc[u] += x0 * w0[u];
-                for (int u = 0; u < 2; u++) acc1[u] += x1 * w1[u];
-            }
-            for (; k < xn; k++) {
-                const float x0 = x[xl[k + 0]], *w0 = g_l2_WT + (long)(j0 / 2) * 6 + (long)(xl[k + 0]) * 2;
-                for (int u = 0; u < 2; u++) acc[u] += x0 * w0[u];
-            }
-            for (int u = 0; u < 2; u++) acc[u] += acc1[u];
+    int oq = 0;
+    for (; oq < 2; oq++) {
+        const int j0 = oq + 0;
+        const float *w0 = g_l2_W[j0];
+        float a0 = g_l2_b[j0];
+        for (int k = 0; k < xn; k++) {
+            const int i = xl[k];
+            const float xi = x[i];
+            a0 += w0[i] * xi;
         }
-        for (int u = 0; u < 2; u++) {
-            float a = acc[u];
-            out[j0 + u] = a;
-        }
+        out[j0] = a0;
     }
     int best = 0;
     for (int j = 1; j < 2; j++) if (out[j] > out[best]) best = j;

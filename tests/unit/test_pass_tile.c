@@ -101,16 +101,18 @@ static void layout_from_calibration(void **state)
     ar_free(&a);
 }
 
-/* Scalar presets without calibration: rows for a gate from the input,
- * tiles elsewhere as before. */
+/* The scalar presets: rows everywhere. One lane with tiles asked for:
+ * rows for a gate from the input, tiles elsewhere. */
 static void scalar_target(void **state)
 {
     (void)state;
     arena a;
     ar_init(&a);
-    static const char *const names[] = {"cortex-m4", "cortex-m0"};
-    for (int k = 0; k < 2; k++) {
-        const ir_target *t = ir_target_find(names[k]);
+    static const ir_target tiled = {"test", 4, 1};
+    const ir_target *ts[3] = {ir_target_find("cortex-m4"), ir_target_find("cortex-m0"), &tiled};
+    for (int k = 0; k < 3; k++) {
+        const ir_target *t = ts[k];
+        assert_int_equal(t->tile, k == 2 ? 4 : 0);
         ir_program *p = ir_lower_for(&a, load(&a, kinds), t, NULL, 0);
         assert_int_equal(p->vw, 1);
         assert_int_equal(p->layers[0].tile, 0);       /* gate from input: rows */
