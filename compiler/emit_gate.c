@@ -159,6 +159,20 @@ static void first_matrix(em *e, int li, const gsrc *s, int rows, const char *wha
         em_printf(e, "            (void)ginv;\n");
 }
 
+/* acc[0..w) += v * bt[r][j0 + u]; with one lane written out sum by sum,
+ * which gcc -O2 keeps in registers (a loop's array it keeps in memory). */
+static void chunk_axpy(em *e, const char *ind, const char *acc, const char *v, const char *bt,
+                       const char *r, const char *j0, int w)
+{
+    if (e->p->vw != 1) {
+        em_printf(e, "%sfor (int u = 0; u < %d; u++) %s[u] += %s * %s[%s][%s + u];\n", ind, w, acc, v, bt,
+                  r, j0);
+        return;
+    }
+    for (int u = 0; u < w; u++)
+        em_printf(e, "%s%s[%d] += %s * %s[%s][%s + %d];\n", ind, acc, u, v, bt, r, j0, u);
+}
+
 /* z = B t + c in chunks of units whose sums stay in registers: two sets
  * of accumulators over alternate r, so two chains of adds per vector. */
 static void lowrank_chunk(em *e, int li, const char *j0, int w)
@@ -175,14 +189,13 @@ static void lowrank_chunk(em *e, int li, const char *j0, int w)
     em_printf(e, "        for (int r = 0; r < %d; r += %d) {\n", two ? g->rank / 2 * 2 : g->rank,
               two ? 2 : 1);
     em_printf(e, "            const float v0 = t[r]%s;\n", two ? ", v1 = t[r + 1]" : "");
-    em_printf(e, "            for (int u = 0; u < %d; u++) za[u] += v0 * %s[r][%s + u];\n", w, bt, j0);
-    if (two)
-        em_printf(e, "            for (int u = 0; u < %d; u++) zb[u] += v1 * %s[r + 1][%s + u];\n", w,
-                  bt, j0);
+    chunk_axpy(e, "            ", "za", "v0", bt, "r", j0, w);
+    if (two) chunk_axpy(e, "            ", "zb", "v1", bt, "r + 1", j0, w);
     em_printf(e, "        }\n");
-    if (two && g->rank % 2)
-        em_printf(e, "        for (int u = 0; u < %d; u++) za[u] += t[%d] * %s[%d][%s + u];\n", w,
-                  g->rank - 1, bt, g->rank - 1, j0);
+    if (two && g->rank % 2) {
+        const char *last = ar_printf(&e->a, "%d", g->rank - 1);
+        chunk_axpy(e, "        ", "za", ar_printf(&e->a, "t[%s]", last), bt, last, j0, w);
+    }
     em_printf(e, "        for (int u = 0; u < %d; u++) z[%s + u] = za[u]%s;\n", w, j0,
               two ? " + zb[u]" : "");
 }

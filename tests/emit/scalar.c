@@ -73,7 +73,11 @@ static int g_l0(const float *x, float *h, uint16_t *hl, unsigned char *mk)
             int k = 0;
             for (; k < 3; k += 1) {
                 const float x0 = x[k + 0], *w0 = g_l0_GT + (long)(k + 0) * 5;
-                for (int u = 0; u < 5; u++) acc[u] += x0 * w0[u];
+                acc[0] += x0 * w0[0];
+                acc[1] += x0 * w0[1];
+                acc[2] += x0 * w0[2];
+                acc[3] += x0 * w0[3];
+                acc[4] += x0 * w0[4];
             }
         }
         for (int r = 0; r < 5; r++) {
@@ -156,14 +160,14 @@ static int g_l1(const float *x, const uint16_t *xl, int xn, float *h, uint16_t *
                 const float x1 = x[xl[k + 1]], *w1 = g_l1_AT + (long)(xl[k + 1]) * 1;
                 const float x2 = x[xl[k + 2]], *w2 = g_l1_AT + (long)(xl[k + 2]) * 1;
                 const float x3 = x[xl[k + 3]], *w3 = g_l1_AT + (long)(xl[k + 3]) * 1;
-                for (int u = 0; u < 1; u++) acc[u] += x0 * w0[u];
-                for (int u = 0; u < 1; u++) acc1[u] += x1 * w1[u];
-                for (int u = 0; u < 1; u++) acc2[u] += x2 * w2[u];
-                for (int u = 0; u < 1; u++) acc3[u] += x3 * w3[u];
+                acc[0] += x0 * w0[0];
+                acc1[0] += x1 * w1[0];
+                acc2[0] += x2 * w2[0];
+                acc3[0] += x3 * w3[0];
             }
             for (; k < xn; k++) {
                 const float x0 = x[xl[k + 0]], *w0 = g_l1_AT + (long)(xl[k + 0]) * 1;
-                for (int u = 0; u < 1; u++) acc[u] += x0 * w0[u];
+                acc[0] += x0 * w0[0];
             }
             for (int u = 0; u < 1; u++) acc[u] += acc1[u];
             for (int u = 0; u < 1; u++) acc[u] += acc2[u];
@@ -178,7 +182,9 @@ static int g_l1(const float *x, const uint16_t *xl, int xn, float *h, uint16_t *
         float za[3] = {0.0f};
         for (int r = 0; r < 1; r += 1) {
             const float v0 = t[r];
-            for (int u = 0; u < 3; u++) za[u] += v0 * g_l1_BT[r][0 + u];
+            za[0] += v0 * g_l1_BT[r][0 + 0];
+            za[1] += v0 * g_l1_BT[r][0 + 1];
+            za[2] += v0 * g_l1_BT[r][0 + 2];
         }
         for (int u = 0; u < 3; u++) z[0 + u] = za[u];
     }
