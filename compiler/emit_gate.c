@@ -68,13 +68,21 @@ static float *rowsum(em *e, const float *m, int rows, int cols)
     return r;
 }
 
+/* One lane and more than 16 rows: M s is computed row-major, four rows at
+ * a time sharing each read of s, their sums in registers; input-major, the
+ * sums of many rows would live in memory (fashion_self's gates on the
+ * Cortex-M4F). M is then stored as is (G, A). */
+static int row_major(const em *e, int rows) { return e->p->vw == 1 && rows > 16; }
+
 void em_gate_data(em *e, int li)
 {
     const ir_gate *g = &e->p->layers[li].gate;
     gsrc s = source(e, li);
     int used = cols_used(e, &s), lin = g->kind == GATE_LINEAR, rows = lin ? g->n : g->rank;
     const float *M = lin ? g->G : g->A;
-    if (used && rows > 0)
+    if (used && rows > 0 && row_major(e, rows))
+        em_farray(e, em_name(e, li, lin ? "G" : "A"), M, rows, s.n);
+    else if (used && rows > 0)
         em_farray(e, em_name(e, li, lin ? "GT" : "AT"), transpose(e, M, rows, s.n), rows * s.n, 0);
     if (used && s.norm && rows > 0) em_farray(e, em_name(e, li, "S"), rowsum(e, M, rows, s.n), rows, 0);
     if (!lin) {
@@ -144,14 +152,47 @@ static void norm_stats(em *e, int li, const gsrc *s)
     em_printf(e, "    const float ginv = 1.0f / sqrtf(gv + %s);\n", em_fstr(e, (float)g->norm.eps));
 }
 
+/* acc[0..rows) = m s row-major (see row_major), over the source's list. */
+static void rows_fill(em *e, const gsrc *s, int rows, const char *m)
+{
+    const em_vec *v = s->vi >= 0 ? &e->v[s->vi] : NULL;
+    const char *cnt = ar_printf(&e->a, "%d", v ? v->n : s->n), *i = "k";
+    if (v && v->list == LIST_STATIC) {
+        cnt = ar_printf(&e->a, "%d", v->n_list);
+        i = ar_printf(&e->a, "%s[k]", em_list_name(e, s->vi));
+    } else if (v && v->list == LIST_DYN) {
+        cnt = "xn", i = "xl[k]";
+    }
+    em_printf(e, "        int rq = 0;\n        for (; rq + 4 <= %d; rq += 4) {\n", rows);
+    em_printf(e, "            const float *m0 = %s[rq], *m1 = %s[rq + 1], *m2 = %s[rq + 2], *m3 = %s[rq + 3];\n",
+              m, m, m, m);
+    em_printf(e, "            float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;\n");
+    em_printf(e, "            for (int k = 0; k < %s; k++) {\n                const int i = %s;\n", cnt, i);
+    em_printf(e, "                const float v = %s[i];\n", s->x);
+    for (int q = 0; q < 4; q++) em_printf(e, "                a%d += m%d[i] * v;\n", q, q);
+    em_printf(e, "            }\n");
+    for (int q = 0; q < 4; q++) em_printf(e, "            acc[rq + %d] = a%d;\n", q, q);
+    em_printf(e, "        }\n");
+    if (rows % 4) {
+        em_printf(e, "        for (; rq < %d; rq++) {\n            float a = 0.0f;\n", rows);
+        em_printf(e, "            for (int k = 0; k < %s; k++) {\n                const int i = %s;\n", cnt, i);
+        em_printf(e, "                a += %s[rq][i] * %s[i];\n            }\n", m, s->x);
+        em_printf(e, "            acc[rq] = a;\n        }\n");
+    }
+}
+
 /* Opens a block computing acc[0..rows) = M s and a loop over r that leaves
  * a = row r's value (normalised when the gate has a norm); the caller
  * finishes the loop body and closes both. */
 static void first_matrix(em *e, int li, const gsrc *s, int rows, const char *what)
 {
-    em_printf(e, "    {\n        float acc[%d];\n        for (int u = 0; u < %d; u++) acc[u] = 0.0f;\n",
-              rows, rows);
-    if (cols_used(e, s)) em_axpy(e, "        ", s->x, s->vi, s->n, em_name(e, li, what), rows);
+    em_printf(e, "    {\n        float acc[%d];\n", rows);
+    if (cols_used(e, s) && row_major(e, rows)) {
+        rows_fill(e, s, rows, em_name(e, li, what[0] == 'G' ? "G" : "A"));
+    } else {
+        em_printf(e, "        for (int u = 0; u < %d; u++) acc[u] = 0.0f;\n", rows);
+        if (cols_used(e, s)) em_axpy(e, "        ", s->x, s->vi, s->n, em_name(e, li, what), rows);
+    }
     em_printf(e, "        for (int r = 0; r < %d; r++) {\n            float a = acc[r];\n", rows);
     if (s->norm && cols_used(e, s))
         em_printf(e, "            a = (a - gm * %s[r]) * ginv;\n", em_name(e, li, "S"));
