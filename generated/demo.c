@@ -53,6 +53,8 @@ static float demo_erf(float x)
  * q: scratch [n]. */
 static void demo_topk(const float *z, uint32_t *q, unsigned char *m, int n, int k)
 {
+    const int b = n >= 64 ? 8 : 4; /* digit bits */
+    const uint32_t dm = (1u << b) - 1u;
     uint32_t lo = 0xffffffffu, hi = 0u, pre, msk;
     int need = k, s = 0;
     for (int j = 0; j < n; j++) {
@@ -65,19 +67,19 @@ static void demo_topk(const float *z, uint32_t *q, unsigned char *m, int n, int 
         lo = u < lo ? u : lo;
         hi = u > hi ? u : hi;
     }
-    while ((lo ^ hi) >> s >> 8) s++;
-    msk = s < 24 ? 0xffffffffu << (s + 8) : 0u;
+    while ((lo ^ hi) >> s >> b) s++;
+    msk = s + b < 32 ? 0xffffffffu << (s + b) : 0u;
     pre = lo & msk;
     for (;;) {
         int cnt[257], d;
-        for (d = 0; d < 257; d++) cnt[d] = 0;
+        for (d = 0; d <= (int)dm + 1; d++) cnt[d] = 0;
         for (int j = 0; j < n; j++)
-            cnt[(q[j] & msk) == pre ? (int)(q[j] >> s & 255u) : 256]++;
-        for (d = 255; cnt[d] < need; d--) need -= cnt[d];
+            cnt[(q[j] & msk) == pre ? (int)(q[j] >> s & dm) : (int)dm + 1]++;
+        for (d = (int)dm; cnt[d] < need; d--) need -= cnt[d];
         pre |= (uint32_t)d << s;
-        msk |= 255u << s;
+        msk |= dm << s;
         if (cnt[d] == need || s == 0) break;
-        s = s > 8 ? s - 8 : 0;
+        s = s > b ? s - b : 0;
     }
     for (int j = 0; j < n; j++) {
         uint32_t t = q[j] & msk;
