@@ -134,7 +134,9 @@ const char em_erf_src[] =
  * whole key is known (then ties go to the lower index). Digits of 8 bits
  * from 64 units up (usually two passes), else 4 (16 buckets to clear and
  * scan: gatepath's 12-16 units on the M4F, 9.9K -> 7.4K instructions per
- * inference). Branch-free counting: a spare bucket takes the rest. */
+ * inference). Branch-free counting: a spare bucket takes the rest.
+ * Marking is one compare per unit (vectorisable) unless the whole key had
+ * to be known: then ties go to the lowest indices in a second loop. */
 const char em_topk_src[] =
     "/* m[j] = 1 for the k largest z[j], ties to the lower index, 1 <= k <= n;\n"
     " * q: scratch [n]. */\n"
@@ -143,7 +145,7 @@ const char em_topk_src[] =
     "    const int b = n >= 64 ? 8 : 4; /* digit bits */\n"
     "    const uint32_t dm = (1u << b) - 1u;\n"
     "    uint32_t lo = 0xffffffffu, hi = 0u, pre, msk;\n"
-    "    int need = k, s = 0;\n"
+    "    int need = k, s = 0, cnt[257], d;\n"
     "    for (int j = 0; j < n; j++) {\n"
     "        union { float f; uint32_t u; } v;\n"
     "        uint32_t u;\n"
@@ -158,7 +160,6 @@ const char em_topk_src[] =
     "    msk = s + b < 32 ? 0xffffffffu << (s + b) : 0u;\n"
     "    pre = lo & msk;\n"
     "    for (;;) {\n"
-    "        int cnt[257], d;\n"
     "        for (d = 0; d <= (int)dm + 1; d++) cnt[d] = 0;\n"
     "        for (int j = 0; j < n; j++)\n"
     "            cnt[(q[j] & msk) == pre ? (int)(q[j] >> s & dm) : (int)dm + 1]++;\n"
@@ -168,12 +169,13 @@ const char em_topk_src[] =
     "        if (cnt[d] == need || s == 0) break;\n"
     "        s = s > b ? s - b : 0;\n"
     "    }\n"
-    "    for (int j = 0; j < n; j++) {\n"
-    "        uint32_t t = q[j] & msk;\n"
-    "        int take = t == pre && need > 0;\n"
-    "        need -= take;\n"
-    "        m[j] = (unsigned char)(t > pre || take);\n"
+    "    if (cnt[d] == need) { /* every key matching pre is taken */\n"
+    "        for (int j = 0; j < n; j++) m[j] = (unsigned char)((q[j] & msk) >= pre);\n"
+    "        return;\n"
     "    }\n"
+    "    for (int j = 0; j < n; j++) m[j] = (unsigned char)(q[j] > pre);\n"
+    "    for (int j = 0; need > 0; j++) /* ties: the lowest indices */\n"
+    "        if (q[j] == pre) m[j] = 1, need--;\n"
     "}\n";
 
 static int identity_feats(const ir_program *p)

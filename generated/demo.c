@@ -56,7 +56,7 @@ static void demo_topk(const float *z, uint32_t *q, unsigned char *m, int n, int 
     const int b = n >= 64 ? 8 : 4; /* digit bits */
     const uint32_t dm = (1u << b) - 1u;
     uint32_t lo = 0xffffffffu, hi = 0u, pre, msk;
-    int need = k, s = 0;
+    int need = k, s = 0, cnt[257], d;
     for (int j = 0; j < n; j++) {
         union { float f; uint32_t u; } v;
         uint32_t u;
@@ -71,7 +71,6 @@ static void demo_topk(const float *z, uint32_t *q, unsigned char *m, int n, int 
     msk = s + b < 32 ? 0xffffffffu << (s + b) : 0u;
     pre = lo & msk;
     for (;;) {
-        int cnt[257], d;
         for (d = 0; d <= (int)dm + 1; d++) cnt[d] = 0;
         for (int j = 0; j < n; j++)
             cnt[(q[j] & msk) == pre ? (int)(q[j] >> s & dm) : (int)dm + 1]++;
@@ -81,12 +80,13 @@ static void demo_topk(const float *z, uint32_t *q, unsigned char *m, int n, int 
         if (cnt[d] == need || s == 0) break;
         s = s > b ? s - b : 0;
     }
-    for (int j = 0; j < n; j++) {
-        uint32_t t = q[j] & msk;
-        int take = t == pre && need > 0;
-        need -= take;
-        m[j] = (unsigned char)(t > pre || take);
+    if (cnt[d] == need) { /* every key matching pre is taken */
+        for (int j = 0; j < n; j++) m[j] = (unsigned char)((q[j] & msk) >= pre);
+        return;
     }
+    for (int j = 0; j < n; j++) m[j] = (unsigned char)(q[j] > pre);
+    for (int j = 0; need > 0; j++) /* ties: the lowest indices */
+        if (q[j] == pre) m[j] = 1, need--;
 }
 
 /* input: 8 of 8 features */
