@@ -1,6 +1,7 @@
 # dgc.mk: compile DynamicGate-MLP models (.dg) to C inside a Make build.
 #
 #   DGC = path/to/dgc                     # default: dgc on the PATH
+#   DGC_FLAGS = --target cortex-m4        # the core's preset (docs/embedding.md)
 #   include path/to/dgc.mk
 #   $(call dgc_model,models/net.dg)                    # dgc-out/net.c, dgc-out/net.h
 #   $(call dgc_model,models/net.dg,--prefix net,gen)   # extra options, output directory

@@ -4,6 +4,7 @@
 #   include(path/to/dgc.cmake)
 #   add_executable(app main.c)
 #   dgc_add_model(app models/net.dg [PREFIX net] [OPTIONS opt...] [OUTPUT_DIR dir] [NO_LIBM])
+#   e.g. OPTIONS --target cortex-m4 (the core's preset, docs/embedding.md)
 #
 # Adds NAME.c (NAME: the .dg file name without .dg) to the target's sources,
 # the output directory (default ${CMAKE_CURRENT_BINARY_DIR}/dgc) to its

@@ -68,13 +68,21 @@ static float *rowsum(em *e, const float *m, int rows, int cols)
     return r;
 }
 
+/* One lane and more than 16 rows: M s is computed row-major, four rows at
+ * a time sharing each read of s, their sums in registers; input-major, the
+ * sums of many rows would live in memory (fashion_self's gates on the
+ * Cortex-M4F). M is then stored as is (G, A). */
+static int row_major(const em *e, int rows) { return e->p->vw == 1 && rows > 16; }
+
 void em_gate_data(em *e, int li)
 {
     const ir_gate *g = &e->p->layers[li].gate;
     gsrc s = source(e, li);
     int used = cols_used(e, &s), lin = g->kind == GATE_LINEAR, rows = lin ? g->n : g->rank;
     const float *M = lin ? g->G : g->A;
-    if (used && rows > 0)
+    if (used && rows > 0 && row_major(e, rows))
+        em_farray(e, em_name(e, li, lin ? "G" : "A"), M, rows, s.n);
+    else if (used && rows > 0)
         em_farray(e, em_name(e, li, lin ? "GT" : "AT"), transpose(e, M, rows, s.n), rows * s.n, 0);
     if (used && s.norm && rows > 0) em_farray(e, em_name(e, li, "S"), rowsum(e, M, rows, s.n), rows, 0);
     if (!lin) {
@@ -144,19 +152,66 @@ static void norm_stats(em *e, int li, const gsrc *s)
     em_printf(e, "    const float ginv = 1.0f / sqrtf(gv + %s);\n", em_fstr(e, (float)g->norm.eps));
 }
 
+/* acc[0..rows) = m s row-major (see row_major), over the source's list. */
+static void rows_fill(em *e, const gsrc *s, int rows, const char *m)
+{
+    const em_vec *v = s->vi >= 0 ? &e->v[s->vi] : NULL;
+    const char *cnt = ar_printf(&e->a, "%d", v ? v->n : s->n), *i = "k";
+    if (v && v->list == LIST_STATIC) {
+        cnt = ar_printf(&e->a, "%d", v->n_list);
+        i = ar_printf(&e->a, "%s[k]", em_list_name(e, s->vi));
+    } else if (v && v->list == LIST_DYN) {
+        cnt = "xn", i = "xl[k]";
+    }
+    em_printf(e, "        int rq = 0;\n        for (; rq + 4 <= %d; rq += 4) {\n", rows);
+    em_printf(e, "            const float *m0 = %s[rq], *m1 = %s[rq + 1], *m2 = %s[rq + 2], *m3 = %s[rq + 3];\n",
+              m, m, m, m);
+    em_printf(e, "            float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;\n");
+    em_printf(e, "            for (int k = 0; k < %s; k++) {\n                const int i = %s;\n", cnt, i);
+    em_printf(e, "                const float v = %s[i];\n", s->x);
+    for (int q = 0; q < 4; q++) em_printf(e, "                a%d += m%d[i] * v;\n", q, q);
+    em_printf(e, "            }\n");
+    for (int q = 0; q < 4; q++) em_printf(e, "            acc[rq + %d] = a%d;\n", q, q);
+    em_printf(e, "        }\n");
+    if (rows % 4) {
+        em_printf(e, "        for (; rq < %d; rq++) {\n            float a = 0.0f;\n", rows);
+        em_printf(e, "            for (int k = 0; k < %s; k++) {\n                const int i = %s;\n", cnt, i);
+        em_printf(e, "                a += %s[rq][i] * %s[i];\n            }\n", m, s->x);
+        em_printf(e, "            acc[rq] = a;\n        }\n");
+    }
+}
+
 /* Opens a block computing acc[0..rows) = M s and a loop over r that leaves
  * a = row r's value (normalised when the gate has a norm); the caller
  * finishes the loop body and closes both. */
 static void first_matrix(em *e, int li, const gsrc *s, int rows, const char *what)
 {
-    em_printf(e, "    {\n        float acc[%d];\n        for (int u = 0; u < %d; u++) acc[u] = 0.0f;\n",
-              rows, rows);
-    if (cols_used(e, s)) em_axpy(e, "        ", s->x, s->vi, s->n, em_name(e, li, what), rows);
+    em_printf(e, "    {\n        float acc[%d];\n", rows);
+    if (cols_used(e, s) && row_major(e, rows)) {
+        rows_fill(e, s, rows, em_name(e, li, what[0] == 'G' ? "G" : "A"));
+    } else {
+        em_printf(e, "        for (int u = 0; u < %d; u++) acc[u] = 0.0f;\n", rows);
+        if (cols_used(e, s)) em_axpy(e, "        ", s->x, s->vi, s->n, em_name(e, li, what), rows);
+    }
     em_printf(e, "        for (int r = 0; r < %d; r++) {\n            float a = acc[r];\n", rows);
     if (s->norm && cols_used(e, s))
         em_printf(e, "            a = (a - gm * %s[r]) * ginv;\n", em_name(e, li, "S"));
     else if (s->norm)
         em_printf(e, "            (void)ginv;\n");
+}
+
+/* acc[0..w) += v * bt[r][j0 + u]; with one lane written out sum by sum,
+ * which gcc -O2 keeps in registers (a loop's array it keeps in memory). */
+static void chunk_axpy(em *e, const char *ind, const char *acc, const char *v, const char *bt,
+                       const char *r, const char *j0, int w)
+{
+    if (e->p->vw != 1) {
+        em_printf(e, "%sfor (int u = 0; u < %d; u++) %s[u] += %s * %s[%s][%s + u];\n", ind, w, acc, v, bt,
+                  r, j0);
+        return;
+    }
+    for (int u = 0; u < w; u++)
+        em_printf(e, "%s%s[%d] += %s * %s[%s][%s + %d];\n", ind, acc, u, v, bt, r, j0, u);
 }
 
 /* z = B t + c in chunks of units whose sums stay in registers: two sets
@@ -175,14 +230,13 @@ static void lowrank_chunk(em *e, int li, const char *j0, int w)
     em_printf(e, "        for (int r = 0; r < %d; r += %d) {\n", two ? g->rank / 2 * 2 : g->rank,
               two ? 2 : 1);
     em_printf(e, "            const float v0 = t[r]%s;\n", two ? ", v1 = t[r + 1]" : "");
-    em_printf(e, "            for (int u = 0; u < %d; u++) za[u] += v0 * %s[r][%s + u];\n", w, bt, j0);
-    if (two)
-        em_printf(e, "            for (int u = 0; u < %d; u++) zb[u] += v1 * %s[r + 1][%s + u];\n", w,
-                  bt, j0);
+    chunk_axpy(e, "            ", "za", "v0", bt, "r", j0, w);
+    if (two) chunk_axpy(e, "            ", "zb", "v1", bt, "r + 1", j0, w);
     em_printf(e, "        }\n");
-    if (two && g->rank % 2)
-        em_printf(e, "        for (int u = 0; u < %d; u++) za[u] += t[%d] * %s[%d][%s + u];\n", w,
-                  g->rank - 1, bt, g->rank - 1, j0);
+    if (two && g->rank % 2) {
+        const char *last = ar_printf(&e->a, "%d", g->rank - 1);
+        chunk_axpy(e, "        ", "za", ar_printf(&e->a, "t[%s]", last), bt, last, j0, w);
+    }
     em_printf(e, "        for (int u = 0; u < %d; u++) z[%s + u] = za[u]%s;\n", w, j0,
               two ? " + zb[u]" : "");
 }
@@ -237,13 +291,13 @@ const char *em_gate_decide(em *e, int li)
         }
         const char *cmp = ar_printf(&e->a, "z[j] > %s", em_fstr(e, zthr));
         if (g->min_keep <= 0) return cmp;
-        em_printf(e, "    unsigned char m[%d];\n    int32_t q[%d];\n    int nm = 0;\n", g->n, g->n);
+        em_printf(e, "    unsigned char m[%d];\n    uint32_t q[%d];\n    int nm = 0;\n", g->n, g->n);
         em_printf(e, "    for (int j = 0; j < %d; j++) { m[j] = %s; nm += m[j]; }\n", g->n, cmp);
         em_printf(e, "    if (nm < %d) %s_topk(z, q, m, %d, %d); /* min_keep */\n", g->min_keep,
                   e->pre, g->n, g->min_keep);
         return "m[j]";
     }
-    em_printf(e, "    unsigned char m[%d];\n    int32_t q[%d];\n", g->n, g->n);
+    em_printf(e, "    unsigned char m[%d];\n    uint32_t q[%d];\n", g->n, g->n);
     em_printf(e, "    %s_topk(z, q, m, %d, %d);\n", e->pre, g->n, g->k);
     return "m[j]";
 }

@@ -38,6 +38,7 @@ typedef struct em {
 
 /* emit.c: helper sources, '@' standing for the prefix */
 extern const char em_erf_src[];
+extern const char em_topk_src[];
 
 /* emit_util.c */
 void em_printf(em *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -85,5 +86,6 @@ void em_tile_rows(em *e, int li, const char *cond, const char *dst, int list);
 
 /* emit_rows.c: a gated layer row-wise, open rows four at a time */
 void em_rows_gated(em *e, int li, const char *cond, int list);
+void em_rows_all(em *e, int li, const char *dst);
 
 #endif

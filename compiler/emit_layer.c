@@ -154,6 +154,13 @@ static void rows_loop(em *e, int li, const rows *r, const char *dst)
     em_printf(e, ";\n    }\n");
 }
 
+/* Every computed row, ungated; four rows at a time on a scalar target. */
+static void all_rows(em *e, int li, const rows *r, const char *dst)
+{
+    if (e->p->vw == 1 && !r->idx && r->n > 0) em_rows_all(e, li, dst);
+    else rows_loop(e, li, r, dst);
+}
+
 /* Gate before the layer: only open units compute their row. */
 static void gated_rows(em *e, int li, const char *cond, int list)
 {
@@ -199,7 +206,7 @@ static void body_dense(em *e, int li, const rows *r)
     if (!l->is_output && l->n_out == 0) em_printf(e, "    (void)h;\n");
     if (l->is_output) {
         if (l->tile) em_tile_rows(e, li, NULL, "out", 0);
-        else rows_loop(e, li, r, "out");
+        else all_rows(e, li, r, "out");
         output_tail(e, l);
         return;
     }
@@ -221,13 +228,13 @@ static void body_dense(em *e, int li, const rows *r)
         return;
     }
     if (dyn_gate(l)) {
-        if (l->gate.src == GSRC_SELF) rows_loop(e, li, r, "h");
+        if (l->gate.src == GSRC_SELF) all_rows(e, li, r, "h");
         em_gate_logits(e, li);
         if (l->gate.src == GSRC_SELF) gated_rows(e, li, em_gate_decide(e, li), list);
         else em_rows_gated(e, li, em_gate_decide(e, li), list);
         return;
     }
-    rows_loop(e, li, r, "h");
+    all_rows(e, li, r, "h");
     if (r->n_const > 0)
         em_printf(e, "    for (int r = 0; r < %d; r++) h[%s[r]] = %s[r];\n", r->n_const,
                   em_name(e, li, "cj"), em_name(e, li, "cv"));

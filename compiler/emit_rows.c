@@ -42,13 +42,16 @@ static void group_dot(em *e, int li, int g)
             em_lanes_add(e, ind, ar_printf(&e->a, "a%d", q), ar_printf(&e->a, "p%d", q), vw);
 }
 
-/* Rows ol[q .. q+g) computed and written to h. */
-static void group(em *e, int li, int g)
+/* Rows idx(q), q < g, computed and written to dst; idx is a format taking
+ * q: "ol[oq + %d]" (the open list) or "oq + %d" (every row). */
+static void group(em *e, int li, int g, const char *idx, const char *dst)
 {
     const ir_layer *l = &e->p->layers[li];
     const char *ind = "        ";
     for (int q = 0; q < g; q++) {
-        em_printf(e, "%sconst int j%d = ol[oq + %d];\n", ind, q, q);
+        em_printf(e, "%sconst int j%d = ", ind, q);
+        em_printf(e, idx, q);
+        em_printf(e, ";\n");
         if (em_vec_used(&e->v[li]))
             em_printf(e, "%sconst float *w%d = %s[j%d];\n", ind, q, em_name(e, li, "W"), q);
         if (l->b) em_printf(e, "%sfloat a%d = %s[j%d];\n", ind, q, em_name(e, li, "b"), q);
@@ -58,7 +61,7 @@ static void group(em *e, int li, int g)
     for (int q = 0; q < g; q++) {
         char a[8];
         snprintf(a, sizeof a, "a%d", q);
-        em_printf(e, "%sh[j%d] = ", ind, q);
+        em_printf(e, "%s%s[j%d] = ", ind, dst, q);
         em_act(e, l->act, a);
         em_printf(e, ";\n");
     }
@@ -82,10 +85,30 @@ void em_rows_gated(em *e, int li, const char *cond, int list)
     em_printf(e, "    int oq = 0;\n");
     if (n >= GROUP) { /* else no group can fill (and no dead code indexes past ol) */
         em_printf(e, "    for (; oq + %d <= cnt; oq += %d) {\n", GROUP, GROUP);
-        group(e, li, GROUP);
+        group(e, li, GROUP, "ol[oq + %d]", "h");
         em_printf(e, "    }\n");
     }
     em_printf(e, "    for (; oq < cnt; oq++) {\n");
-    group(e, li, 1);
+    group(e, li, 1, "ol[oq + %d]", "h");
     em_printf(e, "    }\n    return cnt;\n");
+}
+
+/* Every row of an ungated layer (or one gated from its own output, before
+ * the gate), four at a time as above: on a scalar target (one lane) the
+ * four rows' sums stay in registers, where a tile's accumulators would
+ * not (pass_tile's scalar presets use no tiles). */
+void em_rows_all(em *e, int li, const char *dst)
+{
+    int n = e->p->layers[li].n_out;
+    em_printf(e, "    int oq = 0;\n");
+    if (n >= GROUP) {
+        em_printf(e, "    for (; oq + %d <= %d; oq += %d) {\n", GROUP, n, GROUP);
+        group(e, li, GROUP, "oq + %d", dst);
+        em_printf(e, "    }\n");
+    }
+    if (n % GROUP) {
+        em_printf(e, "    for (; oq < %d; oq++) {\n", n);
+        group(e, li, 1, "oq + %d", dst);
+        em_printf(e, "    }\n");
+    }
 }

@@ -7,7 +7,10 @@
  *              are scattered so thinly that most open tiles hold one unit.
  * Without calibration every layer it can tile is tiled; with calibration a
  * gated layer compares the measured share of open tiles with the share of
- * open units. A gate that reads the layer's own output needs every row:
+ * open units. On a scalar target (one lane) a tile saves nothing over a
+ * row but its branch, and scattered open units leave most tiles open: a
+ * layer gated from its input is row-wise there, with or without
+ * calibration. A gate that reads the layer's own output needs every row:
  * those are computed in tiles, ungated, then decided. Layers with units
  * fixed at compile time (const_mask) stay row-wise. */
 #include <string.h>
@@ -15,8 +18,12 @@
 
 static const ir_target targets[] = {
     {"x86-64", 16, 8},   /* two AVX2 vectors per tile */
-    {"cortex-m4", 8, 1}, /* scalar FPU: accumulators stay in s-registers */
-    {"cortex-m0", 4, 1}, /* no FPU, few registers */
+    /* Scalar cores: rows four at a time (emit_rows.c), whose sums stay in
+     * registers; gcc -O2 keeps a tile's accumulator array in memory there
+     * (fashion_dense on the M4F under qemu: 0.90M instructions in rows,
+     * 1.86M in tiles of 8; on the M3 20.5M and 21.2M in tiles of 4). */
+    {"cortex-m4", 0, 1}, /* single-precision FPU */
+    {"cortex-m0", 0, 1}, /* no FPU (M0, M0+, M3) */
     {"generic", 8, 4},
 };
 
@@ -72,6 +79,10 @@ void ir_pass_tile(ir_program *p, const ir_target *t, const ir_calib *c)
         ir_layer *l = &p->layers[i];
         l->tile = tileable(l) ? t->tile : 0;
         if (!l->tile || !dyn_gate(l) || l->gate.src == GSRC_SELF) continue;
+        if (p->vw == 1) {
+            l->tile = 0;
+            continue;
+        }
         if (!c || i >= c->n_layers || !c->open[i] || !c->n_samples) continue;
         const ir_layer *prev = i > 0 ? &p->layers[i - 1] : NULL;
         int listed_in = prev && dyn_gate(prev) && prev->closed_value == 0.0f;

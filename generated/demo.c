@@ -51,42 +51,42 @@ static float demo_erf(float x)
 
 /* m[j] = 1 for the k largest z[j], ties to the lower index, 1 <= k <= n;
  * q: scratch [n]. */
-static void demo_topk(const float *z, int32_t *q, unsigned char *m, int n, int k)
+static void demo_topk(const float *z, uint32_t *q, unsigned char *m, int n, int k)
 {
-    float kth;
-    int need = k, nc = n;
-    for (int j = 0; j < n; j++) q[j] = j;
-    for (;;) {
-        int cnt[256], d, c = 0;
-        float lo = z[q[0]], hi = lo;
-        for (int j = 1; j < nc; j++) {
-            float v = z[q[j]];
-            lo = v < lo ? v : lo;
-            hi = v > hi ? v : hi;
-        }
-        kth = lo;
-        if (!(hi > lo)) break;
-        double sc = 255.0 / ((double)hi - (double)lo);
-        for (d = 0; d < 256; d++) cnt[d] = 0;
-        for (int j = 0; j < nc; j++) {
-            double t = ((double)z[q[j]] - (double)lo) * sc;
-            int b = t >= 255.0 ? 255 : t > 0.0 ? (int)t : 0;
-            cnt[b]++;
-            q[j] = q[j] * 256 + b; /* the bucket rides along */
-        }
-        for (d = 255; d > 0 && cnt[d] < need; d--) need -= cnt[d];
-        for (int j = 0; j < nc; j++) {
-            int32_t t = q[j];
-            q[c] = t / 256;
-            c += t % 256 == d;
-        }
-        nc = c;
-    }
+    const int b = n >= 64 ? 8 : 4; /* digit bits */
+    const uint32_t dm = (1u << b) - 1u;
+    uint32_t lo = 0xffffffffu, hi = 0u, pre, msk;
+    int need = k, s = 0, cnt[257], d;
     for (int j = 0; j < n; j++) {
-        int take = z[j] == kth && need > 0;
-        need -= take;
-        m[j] = (unsigned char)(z[j] > kth || take);
+        union { float f; uint32_t u; } v;
+        uint32_t u;
+        v.f = z[j];
+        u = v.u == 0x80000000u ? 0u : v.u;
+        u = u >> 31 ? ~u : u | 0x80000000u;
+        q[j] = u;
+        lo = u < lo ? u : lo;
+        hi = u > hi ? u : hi;
     }
+    while ((lo ^ hi) >> s >> b) s++;
+    msk = s + b < 32 ? 0xffffffffu << (s + b) : 0u;
+    pre = lo & msk;
+    for (;;) {
+        for (d = 0; d <= (int)dm + 1; d++) cnt[d] = 0;
+        for (int j = 0; j < n; j++)
+            cnt[(q[j] & msk) == pre ? (int)(q[j] >> s & dm) : (int)dm + 1]++;
+        for (d = (int)dm; cnt[d] < need; d--) need -= cnt[d];
+        pre |= (uint32_t)d << s;
+        msk |= dm << s;
+        if (cnt[d] == need || s == 0) break;
+        s = s > b ? s - b : 0;
+    }
+    if (cnt[d] == need) { /* every key matching pre is taken */
+        for (int j = 0; j < n; j++) m[j] = (unsigned char)((q[j] & msk) >= pre);
+        return;
+    }
+    for (int j = 0; j < n; j++) m[j] = (unsigned char)(q[j] > pre);
+    for (int j = 0; need > 0; j++) /* ties: the lowest indices */
+        if (q[j] == pre) m[j] = 1, need--;
 }
 
 /* input: 8 of 8 features */
@@ -276,7 +276,7 @@ static int demo_l0(const float *x, float *h, unsigned char *mk)
         for (int u = 0; u < 16; u++) z[j0 + u] = za[u] + zb[u];
     }
     unsigned char m[32];
-    int32_t q[32];
+    uint32_t q[32];
     int nm = 0;
     for (int j = 0; j < 32; j++) { m[j] = z[j] > 0x0p+0f; nm += m[j]; }
     if (nm < 4) demo_topk(z, q, m, 32, 4); /* min_keep */
@@ -527,7 +527,7 @@ static int demo_l2(const float *x, float *h, uint16_t *hl, unsigned char *mk)
         }
     }
     unsigned char m[16];
-    int32_t q[16];
+    uint32_t q[16];
     demo_topk(z, q, m, 16, 8);
     int cnt = 0;
     for (int j = 0; j < 16; j++) {

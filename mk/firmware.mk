@@ -26,17 +26,28 @@ FW_RV_SPECS := $(shell riscv64-unknown-elf-gcc -print-file-name=picolibc.specs 2
 FW_ARCH_rv32 = -march=rv32imafc -mabi=ilp32f \
   $(if $(filter /%,$(FW_RV_SPECS)),--specs=picolibc.specs,-ffreestanding -isystem /usr/include/newlib)
 FW_TARGETS = m4f m3 m0 rv32
+# dgc's layout preset per target (docs/embedding.md): every one is scalar
+# (one lane). The M3 has no FPU, like the M0: its preset is cortex-m0's.
+# rv32imafc has a single-precision FPU with 32 registers: cortex-m4's.
+FW_DGC_m4f = --target cortex-m4
+FW_DGC_m3 = --target cortex-m0
+FW_DGC_m0 = --target cortex-m0
+FW_DGC_rv32 = --target cortex-m4
 
+# Targets whose FPU is single-precision: their objects may call no
+# double-precision helper (gate decisions and top-k are float or integer).
+FW_SINGLE_FPU = m4f rv32
 # Models whose C must need no libm at all.
 FW_NO_LIBM = gatepath
 FW_CROSS_MODELS := $(sort $(wildcard models/*.dg)) $(FWS)/gatepath.dg
 fw_name = $(basename $(notdir $(1)))
 fw_sp := $(subst ,, )
 
-# fw-cross: C with the default prefix in $(FW)/gen, one object per target.
-$(foreach m,$(FW_CROSS_MODELS),$(call dgc_model,$(m),,$(FW)/gen))
+# fw-cross: C with the default prefix and each target's preset in
+# $(FW)/gen/TARGET, one object per target.
+$(foreach t,$(FW_TARGETS),$(foreach m,$(FW_CROSS_MODELS),$(call dgc_model,$(m),$(FW_DGC_$(t)),$(FW)/gen/$(t))))
 define fw__cross
-$(FW)/cross/$(1)/%.o: $(FW)/gen/%.c
+$(FW)/cross/$(1)/%.o: $(FW)/gen/$(1)/%.c
 	@mkdir -p $$(@D)
 	$$(FW_CC_$(1)) $$(FW_ARCH_$(1)) $$(FW_CFLAGS) -fstack-usage -fcallgraph-info=su -c -o $$@ $$<
 endef
@@ -45,16 +56,16 @@ FW_CROSS_OBJS := $(foreach t,$(FW_TARGETS),$(foreach m,$(FW_CROSS_MODELS),$(FW)/
 
 .PHONY: fw-cross fw-cross-self fw-test fw-figures
 # The checker must reject each fault of bad_object.c and pass it without.
-FW_BAD = MALLOC PRINTF LIBM DATA BSS
+FW_BAD = MALLOC PRINTF LIBM DATA BSS DOUBLE
 fw-cross-self: $(FWS)/bad_object.c $(FWS)/check_object.sh
 	@mkdir -p $(FW)/bad
 	@set -e; for b in NONE $(FW_BAD); do \
 	  $(FW_CC_m4f) $(FW_ARCH_m4f) $(FW_CFLAGS) -DBAD_$$b -c -o $(FW)/bad/$$b.o $<; \
-	  if sh $(FWS)/check_object.sh $(FW)/bad/$$b.o arm-none-eabi-nm arm-none-eabi-size "" \
+	  if sh $(FWS)/check_object.sh $(FW)/bad/$$b.o arm-none-eabi-nm arm-none-eabi-size "" single \
 	       >/dev/null 2>$(FW)/bad/$$b.err; then r=pass; else r=fail; fi; \
 	  [ "$$b-$$r" = NONE-pass ] || [ "$$b" != NONE -a $$r = fail ] || \
 	    { echo "fw-cross: check_object.sh did $$r bad_object.c with BAD_$$b"; cat $(FW)/bad/$$b.err; exit 1; }; \
-	done; echo "fw-cross: check_object.sh rejects malloc, printf, libm, .data and .bss"
+	done; echo "fw-cross: check_object.sh rejects malloc, printf, libm, .data, .bss and double helpers"
 
 fw-cross: $(FW_CROSS_OBJS) $(FW)/m0/gatepath/fw.elf $(FW)/fw_libm fw-cross-self
 	@set -e; for m in $(FW_CROSS_MODELS); do \
@@ -63,7 +74,8 @@ fw-cross: $(FW_CROSS_OBJS) $(FW)/m0/gatepath/fw.elf $(FW)/fw_libm fw-cross-self
 	    { echo "fw-cross: $$m must need no libm, needs $$libm"; exit 1; };; esac; \
 	  for t in $(FW_TARGETS); do \
 	    tool=$$(case $$t in rv32) echo riscv64-unknown-elf;; *) echo arm-none-eabi;; esac); \
-	    sh $(FWS)/check_object.sh $(FW)/cross/$$t/$$n.o $$tool-nm $$tool-size "$$libm"; \
+	    sh $(FWS)/check_object.sh $(FW)/cross/$$t/$$n.o $$tool-nm $$tool-size "$$libm" \
+	      $$(case " $(FW_SINGLE_FPU) " in *" $$t "*) echo single;; esac); \
 	done; done; echo "fw-cross: $(words $(FW_CROSS_OBJS)) objects ($(FW_TARGETS)) warning-free and clean; Cortex-M0 firmware links"
 
 # The test firmware: fw_images.h (extracted from the dataset now), the
@@ -87,9 +99,9 @@ $(5)/fw.elf: $(5)/$(2).c $(FW_BOARD_DEPS)
 	$$(FW_CC_$(3)) $$(FW_ARCH_$(3)) $$(FW_CFLAGS) -fstack-usage -I$(5) -I$(FW)/images -I$(FWS) \
 	  -DFW_MODEL_H='"$(2).h"' -o $$@ $(FW_BOARD_SRC) $(5)/$(2).c $$(FW_LDFLAGS)
 endef
-$(foreach m,$(FW_TEST_MODELS),$(eval $(call fw__elf,$(m),$(call fw_name,$(m)),m4f,,$(FW)/m4f/$(call fw_name,$(m)))))
+$(foreach m,$(FW_TEST_MODELS),$(eval $(call fw__elf,$(m),$(call fw_name,$(m)),m4f,$(FW_DGC_m4f),$(FW)/m4f/$(call fw_name,$(m)))))
 # Cortex-M0: qemu 7.2 has no MPS2 board for it; the firmware is only linked.
-$(eval $(call fw__elf,$(FWS)/gatepath.dg,gatepath,m0,,$(FW)/m0/gatepath))
+$(eval $(call fw__elf,$(FWS)/gatepath.dg,gatepath,m0,$(FW_DGC_m0),$(FW)/m0/gatepath))
 FW_M4F_ELFS := $(foreach m,$(FW_TEST_MODELS),$(FW)/m4f/$(call fw_name,$(m))/fw.elf)
 
 # Host tools linked with the compiler's library.
@@ -122,26 +134,20 @@ fw-test: dgc $(FW)/fw_check $(FW_M4F_ELFS) $(FW)/images/fw_images.bin $(FW_CMAKE
 CHECK_SUITES += fw-cross fw-test
 
 # fw-figures: per model, flash and stack on every target; instructions per
-# inference on Cortex-M4F and M3 under qemu -icount, gated and dense (a copy
-# of the model with its gates removed by strip_gates.py).
+# inference on Cortex-M4F and M3 under qemu -icount, gated and dense (dgc
+# --dense with the same preset: every gate dropped, static ones too).
 FW_FIG_MODELS := $(FW_CROSS_MODELS)
-define fw__dense
-$(FW)/dense/$(2).dg: $(1) $(FWS)/strip_gates.py
-	@mkdir -p $(FW)/dense
-	/usr/bin/python3 $(FWS)/strip_gates.py $(1) $$@
-$(call dgc_model,$(FW)/dense/$(2).dg,,$(FW)/gen-dense)
-endef
-$(foreach m,$(FW_FIG_MODELS),$(eval $(call fw__dense,$(m),$(call fw_name,$(m)))))
+$(foreach t,$(FW_TARGETS),$(foreach m,$(FW_FIG_MODELS),$(call dgc_model,$(m),--dense $(FW_DGC_$(t)),$(FW)/gen-dense/$(t))))
 define fw__cross_dense
-$(FW)/cross-dense/$(1)/%.o: $(FW)/gen-dense/%.c
+$(FW)/cross-dense/$(1)/%.o: $(FW)/gen-dense/$(1)/%.c
 	@mkdir -p $$(@D)
 	$$(FW_CC_$(1)) $$(FW_ARCH_$(1)) $$(FW_CFLAGS) -fstack-usage -fcallgraph-info=su -c -o $$@ $$<
 endef
 $(foreach t,$(FW_TARGETS),$(eval $(call fw__cross_dense,$(t))))
 FW_FIG_RUN = m4f m3
 $(foreach t,$(FW_FIG_RUN),$(foreach m,$(FW_FIG_MODELS),\
-  $(eval $(call fw__elf,$(m),$(call fw_name,$(m)),$(t),,$(FW)/fig/$(t)/$(call fw_name,$(m)))) \
-  $(eval $(call fw__elf,$(FW)/dense/$(call fw_name,$(m)).dg,$(call fw_name,$(m)),$(t),,$(FW)/fig/$(t)/$(call fw_name,$(m))-dense))))
+  $(eval $(call fw__elf,$(m),$(call fw_name,$(m)),$(t),$(FW_DGC_$(t)),$(FW)/fig/$(t)/$(call fw_name,$(m)))) \
+  $(eval $(call fw__elf,$(m),$(call fw_name,$(m)),$(t),--dense $(FW_DGC_$(t)),$(FW)/fig/$(t)/$(call fw_name,$(m))-dense))))
 FW_FIG_DEPS := $(foreach t,$(FW_TARGETS),$(foreach m,$(FW_FIG_MODELS),\
   $(FW)/cross/$(t)/$(call fw_name,$(m)).o $(FW)/cross-dense/$(t)/$(call fw_name,$(m)).o)) \
   $(foreach t,$(FW_FIG_RUN),$(foreach m,$(FW_FIG_MODELS),\

@@ -5,7 +5,8 @@
  * interpreter marks near the decision boundary (those flips are counted and
  * bounded); where masks agree, outputs must agree within tolerance.
  *
- * Every model is also lowered a second way (lower_variant: row-wise, odd
+ * Every model is also lowered a second way (lower_variant: row-wise with
+ * lanes and scalar (the Cortex-M presets), odd
  * and one-unit tiles, calibrated and random unit permutations) as v<i>.
  *
  * usage: e2e_random [MODELS [SAMPLES [SEED]]] (run from the repository root) */
@@ -55,10 +56,10 @@ static const char *const acts[] = {"identity", "relu", "gelu", "gelu_tanh", "sig
 
 /* Which features a model used, so the summary can show every one was hit. */
 enum { F_STATIC, F_LINEAR, F_LOWRANK, F_SELF, F_NORM, F_TOPK, F_MINKEEP, F_PRE, F_LN,
-       F_INGATE, F_SOFTMAX, F_MEANSTD, F_COUNT };
+       F_INGATE, F_SOFTMAX, F_MEANSTD, F_WIDE, F_COUNT };
 static const char *const fnames[] = {"static", "linear", "lowrank", "self", "gate-norm", "topk",
                                      "min_keep", "pre", "layernorm", "input-gate", "softmax",
-                                     "mean/std"};
+                                     "mean/std", "a linear gate over 16 units, scalar"};
 static int used[F_COUNT], act_used[6];
 
 static void put_gate(FILE *f, int n, int n_in)
@@ -183,7 +184,9 @@ static char *gen_model(int id, int *n_in_out)
             fputs(" }\n", f);
             continue;
         }
-        int n = rint_(1, 12);
+        /* Now and then wider than 16 units: one lane computes such a
+         * linear gate row-major (emit_gate.c). */
+        int n = chance(15) ? rint_(17, 24) : rint_(1, 12);
         int act = rint_(0, 5);
         act_used[act] = 1;
         fprintf(f, "layer fc%d dense %d {\n    weight ", l, n);
@@ -272,11 +275,15 @@ static void write_driver(const char *dir, int n_models)
 static ir_program *lower_variant(arena *a, const mdl_model *m, int i, const float *x, int n)
 {
     static const ir_target ts[] = {
-        {"rows", 0, 4}, {"t4", 4, 1}, {"t3", 3, 2}, {"t1", 1, 1}, {"t32", 32, 8}, {"t5", 5, 16}};
-    const ir_target *t = &ts[i % 6];
+        {"rows", 0, 4}, {"t4", 4, 1}, {"t3", 3, 2}, {"t1", 1, 1}, {"t32", 32, 8}, {"t5", 5, 16},
+        {"scalar", 0, 1}};
+    const ir_target *t = &ts[i % 7];
     ir_calib c;
     calib_run(a, m, x, n, &c);
     ir_program *p = ir_lower_for(a, m, t, i % 2 ? &c : NULL, 0);
+    for (int l = 0; l < p->n_layers; l++)
+        if (t->vw == 1 && p->layers[l].gate.kind == GATE_LINEAR && p->layers[l].gate.n > 16)
+            used[F_WIDE] = 1;
     if (i % 3 == 0)
         for (int l = 0; l < p->n_layers; l++) {
             if (!ir_permutable(p, l)) continue;

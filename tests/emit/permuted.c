@@ -45,10 +45,10 @@ static void g_input(const float *in, float *x)
 }
 
 /* layer 0 fc1: dense 5 of 5 units, 3 inputs, relu, gate linear from input, threshold */
-static const float g_l0_WT[15] = {
+static const float g_l0_WT[18] = {
     0x1.ap+3f, 0x1.cp+2f, 0x1.cp+3f, 0x1p+3f, 0x1.ep+3f, 0x1.2p+3f,
     0x1p+0f, 0x1.4p+3f, 0x1p+1f, 0x1.6p+3f, 0x1.8p+1f, 0x1.8p+3f,
-    0x1p+2f, 0x1.4p+2f, 0x1.8p+2f
+    0x1p+2f, 0x0p+0f, 0x1.4p+2f, 0x0p+0f, 0x1.8p+2f, 0x0p+0f
 };
 static const float g_l0_b[5] = {
     0x1p+0f, 0x1p-2f, 0x1p-1f, -0x1p-2f, -0x1p-1f
@@ -71,11 +71,19 @@ static int g_l0(const float *x, float *h, uint16_t *hl, unsigned char *mk)
         float acc[5];
         for (int u = 0; u < 5; u++) acc[u] = 0.0f;
         {
+            float acc1[5] = {0.0f};
             int k = 0;
-            for (; k < 3; k += 1) {
+            for (; k < 2; k += 2) {
+                const float x0 = x[k + 0], *w0 = g_l0_GT + (long)(k + 0) * 5;
+                const float x1 = x[k + 1], *w1 = g_l0_GT + (long)(k + 1) * 5;
+                for (int u = 0; u < 5; u++) acc[u] += x0 * w0[u];
+                for (int u = 0; u < 5; u++) acc1[u] += x1 * w1[u];
+            }
+            for (; k < 3; k++) {
                 const float x0 = x[k + 0], *w0 = g_l0_GT + (long)(k + 0) * 5;
                 for (int u = 0; u < 5; u++) acc[u] += x0 * w0[u];
             }
+            for (int u = 0; u < 5; u++) acc[u] += acc1[u];
         }
         for (int r = 0; r < 5; r++) {
             float a = acc[r];
@@ -132,22 +140,23 @@ static int g_l0(const float *x, float *h, uint16_t *hl, unsigned char *mk)
             for (int u = 0; u < 1; u++) h[j0 + u] = 0x0p+0f;
             return cnt;
         }
-        float acc[1];
+        float acc[2];
         for (int u = 0; u < 1; u++) acc[u] = g_l0_b[j0 + u];
+        for (int u = 1; u < 2; u++) acc[u] = 0.0f;
         {
-            float acc1[1] = {0.0f};
+            float acc1[2] = {0.0f};
             int k = 0;
             for (; k < 2; k += 2) {
-                const float x0 = x[k + 0], *w0 = g_l0_WT + (long)(j0 / 2) * 6 + (long)(k + 0) * 1;
-                const float x1 = x[k + 1], *w1 = g_l0_WT + (long)(j0 / 2) * 6 + (long)(k + 1) * 1;
-                for (int u = 0; u < 1; u++) acc[u] += x0 * w0[u];
-                for (int u = 0; u < 1; u++) acc1[u] += x1 * w1[u];
+                const float x0 = x[k + 0], *w0 = g_l0_WT + (long)(j0 / 2) * 6 + (long)(k + 0) * 2;
+                const float x1 = x[k + 1], *w1 = g_l0_WT + (long)(j0 / 2) * 6 + (long)(k + 1) * 2;
+                for (int u = 0; u < 2; u++) acc[u] += x0 * w0[u];
+                for (int u = 0; u < 2; u++) acc1[u] += x1 * w1[u];
             }
             for (; k < 3; k++) {
-                const float x0 = x[k + 0], *w0 = g_l0_WT + (long)(j0 / 2) * 6 + (long)(k + 0) * 1;
-                for (int u = 0; u < 1; u++) acc[u] += x0 * w0[u];
+                const float x0 = x[k + 0], *w0 = g_l0_WT + (long)(j0 / 2) * 6 + (long)(k + 0) * 2;
+                for (int u = 0; u < 2; u++) acc[u] += x0 * w0[u];
             }
-            for (int u = 0; u < 1; u++) acc[u] += acc1[u];
+            for (int u = 0; u < 2; u++) acc[u] += acc1[u];
         }
         for (int u = 0; u < 1; u++) {
             float a = acc[u];
@@ -160,10 +169,11 @@ static int g_l0(const float *x, float *h, uint16_t *hl, unsigned char *mk)
 }
 
 /* layer 1 fc2: dense 3 of 3 units, 5 inputs, relu, gate lowrank from input, threshold */
-static const float g_l1_WT[15] = {
+static const float g_l1_WT[20] = {
     0x1.4p+2f, 0x1.4p+3f, 0x1.8p+1f, 0x1p+3f, 0x1p+0f, 0x1.8p+2f,
-    0x1p+2f, 0x1.2p+3f, 0x1p+1f, 0x1.cp+2f, 0x1.ep+3f, 0x1.ap+3f,
-    0x1.6p+3f, 0x1.cp+3f, 0x1.8p+3f
+    0x1p+2f, 0x1.2p+3f, 0x1p+1f, 0x1.cp+2f, 0x1.ep+3f, 0x0p+0f,
+    0x1.ap+3f, 0x0p+0f, 0x1.6p+3f, 0x0p+0f, 0x1.cp+3f, 0x0p+0f,
+    0x1.8p+3f, 0x0p+0f
 };
 static const float g_l1_AT[5] = {
     0x1p+0f, 0x1p+0f, 0x1p+0f, -0x1p+0f, -0x1p+0f
@@ -231,18 +241,26 @@ static int g_l1(const float *x, const uint16_t *xl, int xn, float *h, uint16_t *
         for (int u = 0; u < 2; u++) acc[u] = 0.0f;
         {
             float acc1[2] = {0.0f};
+            float acc2[2] = {0.0f};
+            float acc3[2] = {0.0f};
             int k = 0;
-            for (; k + 1 < xn; k += 2) {
+            for (; k + 3 < xn; k += 4) {
                 const float x0 = x[xl[k + 0]], *w0 = g_l1_WT + (long)(j0 / 2) * 10 + (long)(xl[k + 0]) * 2;
                 const float x1 = x[xl[k + 1]], *w1 = g_l1_WT + (long)(j0 / 2) * 10 + (long)(xl[k + 1]) * 2;
+                const float x2 = x[xl[k + 2]], *w2 = g_l1_WT + (long)(j0 / 2) * 10 + (long)(xl[k + 2]) * 2;
+                const float x3 = x[xl[k + 3]], *w3 = g_l1_WT + (long)(j0 / 2) * 10 + (long)(xl[k + 3]) * 2;
                 for (int u = 0; u < 2; u++) acc[u] += x0 * w0[u];
                 for (int u = 0; u < 2; u++) acc1[u] += x1 * w1[u];
+                for (int u = 0; u < 2; u++) acc2[u] += x2 * w2[u];
+                for (int u = 0; u < 2; u++) acc3[u] += x3 * w3[u];
             }
             for (; k < xn; k++) {
                 const float x0 = x[xl[k + 0]], *w0 = g_l1_WT + (long)(j0 / 2) * 10 + (long)(xl[k + 0]) * 2;
                 for (int u = 0; u < 2; u++) acc[u] += x0 * w0[u];
             }
             for (int u = 0; u < 2; u++) acc[u] += acc1[u];
+            for (int u = 0; u < 2; u++) acc[u] += acc2[u];
+            for (int u = 0; u < 2; u++) acc[u] += acc3[u];
         }
         for (int u = 0; u < 2; u++) {
             float a = acc[u];
@@ -263,30 +281,31 @@ static int g_l1(const float *x, const uint16_t *xl, int xn, float *h, uint16_t *
             for (int u = 0; u < 1; u++) h[j0 + u] = 0x0p+0f;
             return cnt;
         }
-        float acc[1];
+        float acc[2];
         for (int u = 0; u < 1; u++) acc[u] = 0.0f;
+        for (int u = 1; u < 2; u++) acc[u] = 0.0f;
         {
-            float acc1[1] = {0.0f};
-            float acc2[1] = {0.0f};
-            float acc3[1] = {0.0f};
+            float acc1[2] = {0.0f};
+            float acc2[2] = {0.0f};
+            float acc3[2] = {0.0f};
             int k = 0;
             for (; k + 3 < xn; k += 4) {
-                const float x0 = x[xl[k + 0]], *w0 = g_l1_WT + (long)(j0 / 2) * 10 + (long)(xl[k + 0]) * 1;
-                const float x1 = x[xl[k + 1]], *w1 = g_l1_WT + (long)(j0 / 2) * 10 + (long)(xl[k + 1]) * 1;
-                const float x2 = x[xl[k + 2]], *w2 = g_l1_WT + (long)(j0 / 2) * 10 + (long)(xl[k + 2]) * 1;
-                const float x3 = x[xl[k + 3]], *w3 = g_l1_WT + (long)(j0 / 2) * 10 + (long)(xl[k + 3]) * 1;
-                for (int u = 0; u < 1; u++) acc[u] += x0 * w0[u];
-                for (int u = 0; u < 1; u++) acc1[u] += x1 * w1[u];
-                for (int u = 0; u < 1; u++) acc2[u] += x2 * w2[u];
-                for (int u = 0; u < 1; u++) acc3[u] += x3 * w3[u];
+                const float x0 = x[xl[k + 0]], *w0 = g_l1_WT + (long)(j0 / 2) * 10 + (long)(xl[k + 0]) * 2;
+                const float x1 = x[xl[k + 1]], *w1 = g_l1_WT + (long)(j0 / 2) * 10 + (long)(xl[k + 1]) * 2;
+                const float x2 = x[xl[k + 2]], *w2 = g_l1_WT + (long)(j0 / 2) * 10 + (long)(xl[k + 2]) * 2;
+                const float x3 = x[xl[k + 3]], *w3 = g_l1_WT + (long)(j0 / 2) * 10 + (long)(xl[k + 3]) * 2;
+                for (int u = 0; u < 2; u++) acc[u] += x0 * w0[u];
+                for (int u = 0; u < 2; u++) acc1[u] += x1 * w1[u];
+                for (int u = 0; u < 2; u++) acc2[u] += x2 * w2[u];
+                for (int u = 0; u < 2; u++) acc3[u] += x3 * w3[u];
             }
             for (; k < xn; k++) {
-                const float x0 = x[xl[k + 0]], *w0 = g_l1_WT + (long)(j0 / 2) * 10 + (long)(xl[k + 0]) * 1;
-                for (int u = 0; u < 1; u++) acc[u] += x0 * w0[u];
+                const float x0 = x[xl[k + 0]], *w0 = g_l1_WT + (long)(j0 / 2) * 10 + (long)(xl[k + 0]) * 2;
+                for (int u = 0; u < 2; u++) acc[u] += x0 * w0[u];
             }
-            for (int u = 0; u < 1; u++) acc[u] += acc1[u];
-            for (int u = 0; u < 1; u++) acc[u] += acc2[u];
-            for (int u = 0; u < 1; u++) acc[u] += acc3[u];
+            for (int u = 0; u < 2; u++) acc[u] += acc1[u];
+            for (int u = 0; u < 2; u++) acc[u] += acc2[u];
+            for (int u = 0; u < 2; u++) acc[u] += acc3[u];
         }
         for (int u = 0; u < 1; u++) {
             float a = acc[u];

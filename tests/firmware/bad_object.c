@@ -1,6 +1,7 @@
 /* bad_object: what check_object.sh must reject, one fault per macro
- * (BAD_MALLOC, BAD_PRINTF, BAD_LIBM, BAD_DATA, BAD_BSS); with none it must
- * pass. fw-cross builds each and checks the checker. */
+ * (BAD_MALLOC, BAD_PRINTF, BAD_LIBM, BAD_DATA, BAD_BSS, BAD_DOUBLE); with
+ * none it must pass. fw-cross builds each for the M4F and checks the
+ * checker. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,9 @@ float bad(float x)
 #endif
 #ifdef BAD_PRINTF
     printf("%f\n", (double)y);
+#endif
+#ifdef BAD_DOUBLE
+    y = (float)((double)y * 1.000001); /* soft-float double on the M4F */
 #endif
 #ifdef BAD_LIBM
     y = expf(y);

@@ -5,7 +5,9 @@
  * tolerance and the class is the same. Every image must be reported, in
  * order, and the firmware's reentrancy test must have passed.
  *
- * usage: fw_check MODEL.dg IMAGES.bin FIRMWARE-OUTPUT.txt */
+ * usage: fw_check [--dense] MODEL.dg IMAGES.bin FIRMWARE-OUTPUT.txt
+ * --dense: the firmware ran `dgc --dense` code; the reference drops every
+ * gate (static ones included) as ir_pass_dense does. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -63,8 +65,10 @@ static float from_bits(unsigned long u)
 
 int main(int argc, char **argv)
 {
+    int dense = argc > 1 && !strcmp(argv[1], "--dense");
+    argc -= dense, argv += dense;
     if (argc != 4) {
-        fprintf(stderr, "usage: fw_check MODEL.dg IMAGES.bin FIRMWARE-OUTPUT.txt\n");
+        fprintf(stderr, "usage: fw_check [--dense] MODEL.dg IMAGES.bin FIRMWARE-OUTPUT.txt\n");
         return 2;
     }
     out_path = argv[3];
@@ -73,6 +77,10 @@ int main(int argc, char **argv)
     diag_init(stderr);
     mdl_model *m = front_load_file(&a, argv[1]);
     if (!m) return 1;
+    if (dense) {
+        m->in_gate.kind = GATE_NONE;
+        for (int l = 0; l < m->n_ops; l++) m->ops[l].gate.kind = GATE_NONE;
+    }
     FILE *fi = fopen(argv[2], "rb"), *fo = fopen(argv[3], "r");
     if (!fi || !fo) return perror("fw_check"), 1;
     static unsigned char images[64][784];

@@ -1,5 +1,5 @@
 /* test_emit_tile: golden emitted C for the layouts (tiles with a tail and a
- * listed input, row groups, a permuted layer, the dense baseline) of one
+ * listed input, row groups, one lane, a permuted layer, the dense baseline) of one
  * small model: the text must match tests/emit/NAME.c byte for byte, and
  * compile warning-free with gcc -std=c99 -pedantic and tcc. What the code
  * computes is checked against the interpreter by tests/e2e.
@@ -107,7 +107,18 @@ static void tiles(void **state)
     (void)state;
     arena a;
     ar_init(&a);
-    golden("tiles", lower(&a, 2, 1, 0));
+    golden("tiles", lower(&a, 2, 2, 0));
+    ar_free(&a);
+}
+
+/* One lane, no tiles (the Cortex-M presets): every layer row-wise, rows
+ * four at a time. */
+static void scalar(void **state)
+{
+    (void)state;
+    arena a;
+    ar_init(&a);
+    golden("scalar", lower(&a, 0, 1, 0));
     ar_free(&a);
 }
 
@@ -125,7 +136,7 @@ static void permuted(void **state)
     (void)state;
     arena a;
     ar_init(&a);
-    ir_program *p = lower(&a, 2, 1, 0);
+    ir_program *p = lower(&a, 2, 2, 0);
     static const int perm[5] = {4, 2, 0, 3, 1};
     assert_int_equal(ir_permute_layer(&a, p, 0, perm), 0);
     golden("permuted", p);
@@ -171,6 +182,7 @@ int main(void)
     diag_init(stderr);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(tiles),
+        cmocka_unit_test(scalar),
         cmocka_unit_test(rows),
         cmocka_unit_test(permuted),
         cmocka_unit_test(dense),

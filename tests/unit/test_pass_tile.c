@@ -74,7 +74,7 @@ static const char *eight =
     "  gate linear { weight [[1], [1], [1], [1], [1], [1], [1], [1]]; topk 2; } }\n"
     "output out dense 1 { weight [[1, 1, 1, 1, 1, 1, 1, 1]]; }\n";
 
-static int tile_with(arena *a, const int *open_units, int n_open)
+static int tile_with(arena *a, const int *open_units, int n_open, int vw)
 {
     enum { S = 10 };
     unsigned char *open = ar_alloc(a, S * 8);
@@ -82,7 +82,7 @@ static int tile_with(arena *a, const int *open_units, int n_open)
         for (int k = 0; k < n_open; k++) open[s * 8 + open_units[k]] = 1;
     unsigned char *layers[2] = {open, NULL};
     ir_calib c = {S, 2, layers};
-    ir_target t = {"test", 4, 1};
+    ir_target t = {"test", 4, vw};
     return ir_lower_for(a, load(a, eight), &t, &c, 0)->layers[0].tile;
 }
 
@@ -92,9 +92,33 @@ static void layout_from_calibration(void **state)
     arena a;
     ar_init(&a);
     static const int scattered[] = {0, 4}, grouped[] = {0, 1, 2, 3}, busy[] = {0, 1, 2, 4, 5, 6};
-    assert_int_equal(tile_with(&a, scattered, 2), 0); /* 25% of units open every tile */
-    assert_int_equal(tile_with(&a, grouped, 4), 4);   /* one tile of two stays closed */
-    assert_int_equal(tile_with(&a, busy, 6), 4);      /* 75% open: rows save too little */
+    assert_int_equal(tile_with(&a, scattered, 2, 2), 0); /* 25% of units open every tile */
+    assert_int_equal(tile_with(&a, grouped, 4, 2), 4);   /* one tile of two stays closed */
+    assert_int_equal(tile_with(&a, busy, 6, 2), 4);      /* 75% open: rows save too little */
+    /* One lane: a tile saves nothing over rows, whatever the masks say. */
+    assert_int_equal(tile_with(&a, grouped, 4, 1), 0);
+    assert_int_equal(tile_with(&a, busy, 6, 1), 0);
+    ar_free(&a);
+}
+
+/* The scalar presets: rows everywhere. One lane with tiles asked for:
+ * rows for a gate from the input, tiles elsewhere. */
+static void scalar_target(void **state)
+{
+    (void)state;
+    arena a;
+    ar_init(&a);
+    static const ir_target tiled = {"test", 4, 1};
+    const ir_target *ts[3] = {ir_target_find("cortex-m4"), ir_target_find("cortex-m0"), &tiled};
+    for (int k = 0; k < 3; k++) {
+        const ir_target *t = ts[k];
+        assert_int_equal(t->tile, k == 2 ? 4 : 0);
+        ir_program *p = ir_lower_for(&a, load(&a, kinds), t, NULL, 0);
+        assert_int_equal(p->vw, 1);
+        assert_int_equal(p->layers[0].tile, 0);       /* gate from input: rows */
+        assert_int_equal(p->layers[1].tile, t->tile); /* gate from self: every row */
+        assert_int_equal(p->layers[5].tile, t->tile); /* ungated output */
+    }
     ar_free(&a);
 }
 
@@ -105,6 +129,7 @@ int main(void)
         cmocka_unit_test(targets),
         cmocka_unit_test(which_layers),
         cmocka_unit_test(layout_from_calibration),
+        cmocka_unit_test(scalar_target),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
