@@ -31,7 +31,7 @@ static int target_args(const compile_args *ca, ir_target *t)
 {
     const ir_target *base = ca->target ? ir_target_find(ca->target) : ir_target_default();
     if (!base) {
-        diag_fatal_msg("unknown target '%s' (x86-64, cortex-m4, cortex-m0, generic)", ca->target);
+        diag_fatal_msg("unknown target '%s' (x86-64, cortex-m4, cortex-m0, generic, tcc)", ca->target);
         return 0;
     }
     *t = *base;

@@ -39,7 +39,7 @@ int ev_compile(arena *a, const mdl_model *m, ev_model *out)
 {
     memset(out, 0, sizeof *out);
     out->m = m;
-    out->p = ir_lower(a, m);
+    out->p = ir_lower_for(a, m, ir_target_find("tcc"), NULL, 0);
     out->params = m->params;
     out->weight_bytes = 4 * weight_floats(out->p);
     out->j = jit_compile(out->p, &out->compile_ms);

@@ -229,13 +229,19 @@ int rc_emit(repl *r, int argc, char **argv, const char *rest)
     }
     emit_opts eo = {0};
     eo.prefix = r->b->m->name;
+    /* The JIT's program is laid out for tcc; emit writes what `dgc -o`
+     * writes: the model lowered afresh for the default target. */
+    arena a;
+    ar_init(&a);
+    const ir_program *p = ir_lower(&a, r->b->m);
     outfile of;
-    if (of_open(&of, argv[1])) return -1;
-    if (emit_c(r->b->em.p, &eo, of.fp, of.fp)) {
+    int bad = of_open(&of, argv[1]);
+    if (!bad && emit_c(p, &eo, of.fp, of.fp)) {
         of_abort(&of);
-        return -1;
+        bad = 1;
     }
-    if (of_commit(&of)) return -1;
+    ar_free(&a);
+    if (bad || of_commit(&of)) return -1;
     printf("wrote %s\n", argv[1]);
     return 0;
 }

@@ -26,6 +26,7 @@ bench-jit: $(B)/tests/bench_jit
 	@/usr/bin/python3 tools/make_big_model.py $(B)/bench
 	@$(B)/tests/bench_jit $(B)/bench/big.dg
 	@$(B)/tests/bench_jit models/demo.dg
+	@$(B)/tests/bench_jit models/fashion_lowrank.dg
 
 $(B)/tests/bench_jit: tests/bench/bench_jit.c $(B)/libdgc.a
 	@mkdir -p $(B)/tests
