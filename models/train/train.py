@@ -205,6 +205,7 @@ def main(argv):
     out = "models"
     if argv[1:2] == ["--out"] and len(argv) > 2:
         out, argv = argv[2], argv[:1] + argv[3:]
+    os.makedirs(out, exist_ok=True)
     names = list(CONFIGS) if argv[1:] in ([], ["all"]) else argv[1:]
     for n in names:
         if n not in CONFIGS:
