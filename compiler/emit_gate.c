@@ -234,6 +234,22 @@ static void lowrank_z(em *e, int li)
     }
 }
 
+/* t[0..rank) = gelu(t): blocks of eight by PFX_gelu8, then unit by unit. */
+static void gelu8(em *e, int rank)
+{
+    em_printf(e, "    for (int r = 0; r < %d; r += 8) %s_gelu8(t + r);\n", rank / 8 * 8, e->pre);
+    if (rank % 8) {
+        em_printf(e, "    for (int r = %d; r < %d; r++) t[r] = ", rank / 8 * 8, rank);
+        em_act(e, ACT_GELU, "t[r]");
+        em_printf(e, ";\n");
+    }
+}
+
+int em_gelu8(const em *e, const ir_layer *l)
+{
+    return e->p->vw > 1 && l->gate.hidden_act == ACT_GELU && l->gate.rank >= 8;
+}
+
 void em_gate_logits(em *e, int li)
 {
     const ir_gate *g = &e->p->layers[li].gate;
@@ -244,9 +260,11 @@ void em_gate_logits(em *e, int li)
         em_printf(e, "    float t[%d];\n", g->rank);
         first_matrix(e, li, &s, g->rank, "AT");
         if (g->a_bias) em_printf(e, "            a += %s[r];\n", em_name(e, li, "ab"));
+        int vec = em_gelu8(e, &e->p->layers[li]);
         em_printf(e, "            t[r] = ");
-        em_act(e, g->hidden_act, "a");
+        em_act(e, vec ? ACT_IDENTITY : g->hidden_act, "a");
         em_printf(e, ";\n        }\n    }\n");
+        if (vec) gelu8(e, g->rank);
         lowrank_z(e, li);
         return;
     }
