@@ -212,7 +212,8 @@ static void input_loop(em *e, int lo, int hi, int ident, int gather)
     const ir_program *p = e->p;
     const em_vec *v = &e->v[0];
     if (v->list == LIST_STATIC)
-        em_printf(e, "    for (int k = %d; k < %d; k++) {\n        int f = %s[k];\n", lo, hi, em_list_name(e, 0));
+        em_printf(e, "    for (int k = %d; k < %d; k++) {\n        int f = %s[k];\n", lo, hi,
+                  em_list_name(e, 0));
     else
         em_printf(e, "    for (int f = %d; f < %d; f++) {\n", lo, hi);
     if (ident) em_printf(e, "        float v = in[f];\n");

@@ -57,6 +57,30 @@ static float *transpose(em *e, const float *m, int rows, int cols)
     return t;
 }
 
+/* Rows of G or A per chunk: with vectors, the sums of a chunk of 2 vw rows
+ * stay in registers over the inputs; sums of 256 rows lived in memory,
+ * a load and a store per vector per input (fashion_self's gates from 256
+ * and 128 units: 57% of its time). Without vectors, one chunk. */
+static int chunk(const em *e, int rows)
+{
+    int c = 2 * e->p->vw;
+    return e->p->vw > 1 && rows > c ? c : rows;
+}
+
+/* m [rows][cols] input-major per chunk of c rows (a narrower last one):
+ * chunk q (rows r0 = q c ..) at t[r0 cols ..] as [cols][width]. */
+static float *transpose_chunks(em *e, const float *m, int rows, int cols, int c)
+{
+    float *t = ar_array(&e->a, (size_t)rows * (size_t)cols + 1, sizeof *t);
+    for (int r0 = 0; r0 < rows; r0 += c) {
+        int w = rows - r0 < c ? rows - r0 : c;
+        for (int u = 0; u < w; u++)
+            for (int i = 0; i < cols; i++)
+                t[(long)r0 * cols + (long)i * w + u] = m[(long)(r0 + u) * cols + i];
+    }
+    return t;
+}
+
 static float *rowsum(em *e, const float *m, int rows, int cols)
 {
     float *r = ar_array(&e->a, (size_t)rows + 1, sizeof *r);
@@ -75,7 +99,8 @@ void em_gate_data(em *e, int li)
     int used = cols_used(e, &s), lin = g->kind == GATE_LINEAR, rows = lin ? g->n : g->rank;
     const float *M = lin ? g->G : g->A;
     if (used && rows > 0)
-        em_farray(e, em_name(e, li, lin ? "GT" : "AT"), transpose(e, M, rows, s.n), rows * s.n, 0);
+        em_farray(e, em_name(e, li, lin ? "GT" : "AT"), transpose_chunks(e, M, rows, s.n, chunk(e, rows)),
+                  rows * s.n, 0);
     if (used && s.norm && rows > 0) em_farray(e, em_name(e, li, "S"), rowsum(e, M, rows, s.n), rows, 0);
     if (!lin) {
         if (g->a_bias) em_farray(e, em_name(e, li, "ab"), g->a_bias, g->rank, 0);
@@ -144,15 +169,41 @@ static void norm_stats(em *e, int li, const gsrc *s)
     em_printf(e, "    const float ginv = 1.0f / sqrtf(gv + %s);\n", em_fstr(e, (float)g->norm.eps));
 }
 
-/* Opens a block computing acc[0..rows) = M s and a loop over r that leaves
- * a = row r's value (normalised when the gate has a norm); the caller
- * finishes the loop body and closes both. */
+/* ms[r0 .. r0+w) = rows r0.. of M times s, in registers (acc). */
+static void chunk_sums(em *e, int li, const gsrc *s, const char *what, const char *r0, int w)
+{
+    em_printf(e, "            float acc[%d];\n", w);
+    em_printf(e, "            for (int u = 0; u < %d; u++) acc[u] = 0.0f;\n", w);
+    const char *base = ar_printf(&e->a, "%s + (long)(%s) * %d", em_name(e, li, what), r0, s->n);
+    em_axpy(e, "            ", s->x, s->vi, s->n, base, w);
+    em_printf(e, "            for (int u = 0; u < %d; u++) ms[%s + u] = acc[u];\n", w, r0);
+}
+
+/* Opens a block computing acc[0..rows) = M s (or ms[], by chunks) and a
+ * loop over r that leaves a = row r's value (normalised when the gate has
+ * a norm); the caller finishes the loop body and closes both. */
 static void first_matrix(em *e, int li, const gsrc *s, int rows, const char *what)
 {
-    em_printf(e, "    {\n        float acc[%d];\n        for (int u = 0; u < %d; u++) acc[u] = 0.0f;\n",
-              rows, rows);
-    if (cols_used(e, s)) em_axpy(e, "        ", s->x, s->vi, s->n, em_name(e, li, what), rows);
-    em_printf(e, "        for (int r = 0; r < %d; r++) {\n            float a = acc[r];\n", rows);
+    int c = rows > 0 ? chunk(e, rows) : 1, full = rows / c * c;
+    if (c == rows || !cols_used(e, s)) {
+        em_printf(e, "    {\n        float acc[%d];\n        for (int u = 0; u < %d; u++) acc[u] = 0.0f;\n",
+                  rows, rows);
+        if (cols_used(e, s)) em_axpy(e, "        ", s->x, s->vi, s->n, em_name(e, li, what), rows);
+        em_printf(e, "        for (int r = 0; r < %d; r++) {\n            float a = acc[r];\n", rows);
+    } else {
+        em_printf(e, "    {\n        float ms[%d];\n", rows);
+        if (full > 0) {
+            em_printf(e, "        for (int r0 = 0; r0 < %d; r0 += %d) {\n", full, c);
+            chunk_sums(e, li, s, what, "r0", c);
+            em_printf(e, "        }\n");
+        }
+        if (rows > full) {
+            em_printf(e, "        {\n");
+            chunk_sums(e, li, s, what, ar_printf(&e->a, "%d", full), rows - full);
+            em_printf(e, "        }\n");
+        }
+        em_printf(e, "        for (int r = 0; r < %d; r++) {\n            float a = ms[r];\n", rows);
+    }
     if (s->norm && cols_used(e, s))
         em_printf(e, "            a = (a - gm * %s[r]) * ginv;\n", em_name(e, li, "S"));
     else if (s->norm)
