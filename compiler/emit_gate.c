@@ -244,7 +244,7 @@ static void lowrank_chunk(em *e, int li, const char *j0, int w)
  * is one statement per loop so compilers keep it in registers (one array
  * of 8 vw stays in memory). The sums start at 0 and c is added last: gcc
  * spilled an array loaded from c. On fashion_lowrank this took 10% off
- * the gated time (tools/bench, see docs/layout.md). */
+ * the gated time (docs/layout.md says how it was timed). */
 enum { WIDE = 4 };
 
 static void lowrank_wide(em *e, int li, int c)

@@ -3,8 +3,8 @@
  * then open rows are computed four at a time so the four dot products share
  * each read of x and keep four chains of adds in flight (the last one to
  * three rows together, on vector targets); lanes of vw partial sums per
- * row vectorise without -ffast-math. Chosen over tiles
- * when open units are too scattered for tiles to be skipped (pass_tile). */
+ * row vectorise without -ffast-math. Chosen over tiles when open units are
+ * too scattered for tiles to be skipped (pass_tile). */
 #include "emit_int.h"
 
 enum { GROUP = 4 };
