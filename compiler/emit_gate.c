@@ -57,6 +57,30 @@ static float *transpose(em *e, const float *m, int rows, int cols)
     return t;
 }
 
+/* Rows of G or A per chunk: with vectors, the sums of a chunk of 2 vw rows
+ * stay in registers over the inputs; sums of 256 rows lived in memory,
+ * a load and a store per vector per input (fashion_self's gates from 256
+ * and 128 units: 57% of its time). Without vectors, one chunk. */
+static int chunk(const em *e, int rows)
+{
+    int c = 2 * e->p->vw;
+    return e->p->vw > 1 && rows > c ? c : rows;
+}
+
+/* m [rows][cols] input-major per chunk of c rows (a narrower last one):
+ * chunk q (rows r0 = q c ..) at t[r0 cols ..] as [cols][width]. */
+static float *transpose_chunks(em *e, const float *m, int rows, int cols, int c)
+{
+    float *t = ar_array(&e->a, (size_t)rows * (size_t)cols + 1, sizeof *t);
+    for (int r0 = 0; r0 < rows; r0 += c) {
+        int w = rows - r0 < c ? rows - r0 : c;
+        for (int u = 0; u < w; u++)
+            for (int i = 0; i < cols; i++)
+                t[(long)r0 * cols + (long)i * w + u] = m[(long)(r0 + u) * cols + i];
+    }
+    return t;
+}
+
 static float *rowsum(em *e, const float *m, int rows, int cols)
 {
     float *r = ar_array(&e->a, (size_t)rows + 1, sizeof *r);
@@ -83,7 +107,8 @@ void em_gate_data(em *e, int li)
     if (used && rows > 0 && row_major(e, rows))
         em_farray(e, em_name(e, li, lin ? "G" : "A"), M, rows, s.n);
     else if (used && rows > 0)
-        em_farray(e, em_name(e, li, lin ? "GT" : "AT"), transpose(e, M, rows, s.n), rows * s.n, 0);
+        em_farray(e, em_name(e, li, lin ? "GT" : "AT"), transpose_chunks(e, M, rows, s.n, chunk(e, rows)),
+                  rows * s.n, 0);
     if (used && s.norm && rows > 0) em_farray(e, em_name(e, li, "S"), rowsum(e, M, rows, s.n), rows, 0);
     if (!lin) {
         if (g->a_bias) em_farray(e, em_name(e, li, "ab"), g->a_bias, g->rank, 0);
@@ -181,19 +206,46 @@ static void rows_fill(em *e, const gsrc *s, int rows, const char *m)
     }
 }
 
-/* Opens a block computing acc[0..rows) = M s and a loop over r that leaves
- * a = row r's value (normalised when the gate has a norm); the caller
- * finishes the loop body and closes both. */
+/* ms[r0 .. r0+w) = rows r0.. of M times s, in registers (acc). */
+static void chunk_sums(em *e, int li, const gsrc *s, const char *what, const char *r0, int w)
+{
+    em_printf(e, "            float acc[%d];\n", w);
+    em_printf(e, "            for (int u = 0; u < %d; u++) acc[u] = 0.0f;\n", w);
+    const char *base = ar_printf(&e->a, "%s + (long)(%s) * %d", em_name(e, li, what), r0, s->n);
+    em_axpy(e, "            ", s->x, s->vi, s->n, base, w);
+    em_printf(e, "            for (int u = 0; u < %d; u++) ms[%s + u] = acc[u];\n", w, r0);
+}
+
+/* Opens a block computing acc[0..rows) = M s (row-major on one lane, by
+ * chunks in ms[] on vector targets) and a loop over r that leaves a = row
+ * r's value (normalised when the gate has a norm); the caller finishes the
+ * loop body and closes both. */
 static void first_matrix(em *e, int li, const gsrc *s, int rows, const char *what)
 {
-    em_printf(e, "    {\n        float acc[%d];\n", rows);
+    int c = rows > 0 ? chunk(e, rows) : 1, full = rows / c * c;
     if (cols_used(e, s) && row_major(e, rows)) {
+        em_printf(e, "    {\n        float acc[%d];\n", rows);
         rows_fill(e, s, rows, em_name(e, li, what[0] == 'G' ? "G" : "A"));
-    } else {
-        em_printf(e, "        for (int u = 0; u < %d; u++) acc[u] = 0.0f;\n", rows);
+        em_printf(e, "        for (int r = 0; r < %d; r++) {\n            float a = acc[r];\n", rows);
+    } else if (c == rows || !cols_used(e, s)) {
+        em_printf(e, "    {\n        float acc[%d];\n        for (int u = 0; u < %d; u++) acc[u] = 0.0f;\n",
+                  rows, rows);
         if (cols_used(e, s)) em_axpy(e, "        ", s->x, s->vi, s->n, em_name(e, li, what), rows);
+        em_printf(e, "        for (int r = 0; r < %d; r++) {\n            float a = acc[r];\n", rows);
+    } else {
+        em_printf(e, "    {\n        float ms[%d];\n", rows);
+        if (full > 0) {
+            em_printf(e, "        for (int r0 = 0; r0 < %d; r0 += %d) {\n", full, c);
+            chunk_sums(e, li, s, what, "r0", c);
+            em_printf(e, "        }\n");
+        }
+        if (rows > full) {
+            em_printf(e, "        {\n");
+            chunk_sums(e, li, s, what, ar_printf(&e->a, "%d", full), rows - full);
+            em_printf(e, "        }\n");
+        }
+        em_printf(e, "        for (int r = 0; r < %d; r++) {\n            float a = ms[r];\n", rows);
     }
-    em_printf(e, "        for (int r = 0; r < %d; r++) {\n            float a = acc[r];\n", rows);
     if (s->norm && cols_used(e, s))
         em_printf(e, "            a = (a - gm * %s[r]) * ginv;\n", em_name(e, li, "S"));
     else if (s->norm)
@@ -241,12 +293,43 @@ static void lowrank_chunk(em *e, int li, const char *j0, int w)
               two ? " + zb[u]" : "");
 }
 
+/* With vectors (vw > 1), chunks of WIDE arrays of 2 vw units: the sums of
+ * one r are WIDE x 2 independent vector adds (eight chains on x86-64, what
+ * keeps both add ports busy), t[r] is read once per chunk, and each array
+ * is one statement per loop so compilers keep it in registers (one array
+ * of 8 vw stays in memory). The sums start at 0 and c is added last: gcc
+ * spilled an array loaded from c. On fashion_lowrank this took 10% off
+ * the gated time (docs/layout.md says how it was timed). */
+enum { WIDE = 4 };
+
+static void lowrank_wide(em *e, int li, int c)
+{
+    const ir_gate *g = &e->p->layers[li].gate;
+    static const char *const zn[WIDE] = {"za", "zb", "zc", "zd"};
+    em_printf(e, "    for (int j0 = 0; j0 < %d; j0 += %d) {\n", g->n / (WIDE * c) * (WIDE * c), WIDE * c);
+    em_printf(e, "        float za[%d] = {0.0f}, zb[%d] = {0.0f}, zc[%d] = {0.0f}, zd[%d] = {0.0f};\n", c,
+              c, c, c);
+    em_printf(e, "        for (int r = 0; r < %d; r++) {\n", g->rank);
+    em_printf(e, "            const float v = t[r], *b = %s[r] + j0;\n", em_name(e, li, "BT"));
+    for (int q = 0; q < WIDE; q++)
+        em_printf(e, "            for (int u = 0; u < %d; u++) %s[u] += v * b[%d + u];\n", c, zn[q], q * c);
+    em_printf(e, "        }\n");
+    for (int q = 0; q < WIDE; q++) {
+        em_printf(e, "        for (int u = 0; u < %d; u++) z[j0 + %d + u] = %s[u]", c, q * c, zn[q]);
+        if (g->c) em_printf(e, " + %s[j0 + %d + u]", em_name(e, li, "c"), q * c);
+        em_printf(e, ";\n");
+    }
+    em_printf(e, "    }\n");
+}
+
 static void lowrank_z(em *e, int li)
 {
     const ir_gate *g = &e->p->layers[li].gate;
-    int vw = e->p->vw > 1 ? e->p->vw : 4, c = 2 * vw, full = g->n / c * c;
-    if (full > 0) {
-        em_printf(e, "    for (int j0 = 0; j0 < %d; j0 += %d) {\n", full, c);
+    int vw = e->p->vw > 1 ? e->p->vw : 4, c = 2 * vw;
+    int wide = e->p->vw > 1 ? g->n / (WIDE * c) * (WIDE * c) : 0, full = g->n / c * c;
+    if (wide > 0) lowrank_wide(e, li, c);
+    if (full > wide) {
+        em_printf(e, "    for (int j0 = %d; j0 < %d; j0 += %d) {\n", wide, full, c);
         lowrank_chunk(e, li, "j0", c);
         em_printf(e, "    }\n");
     }
@@ -255,6 +338,22 @@ static void lowrank_z(em *e, int li)
         lowrank_chunk(e, li, ar_printf(&e->a, "%d", full), g->n - full);
         em_printf(e, "    }\n");
     }
+}
+
+/* t[0..rank) = gelu(t): blocks of eight by PFX_gelu8, then unit by unit. */
+static void gelu8(em *e, int rank)
+{
+    em_printf(e, "    for (int r = 0; r < %d; r += 8) %s_gelu8(t + r);\n", rank / 8 * 8, e->pre);
+    if (rank % 8) {
+        em_printf(e, "    for (int r = %d; r < %d; r++) t[r] = ", rank / 8 * 8, rank);
+        em_act(e, ACT_GELU, "t[r]");
+        em_printf(e, ";\n");
+    }
+}
+
+int em_gelu8(const em *e, const ir_layer *l)
+{
+    return e->p->vw > 1 && l->gate.hidden_act == ACT_GELU && l->gate.rank >= 8;
 }
 
 void em_gate_logits(em *e, int li)
@@ -267,9 +366,11 @@ void em_gate_logits(em *e, int li)
         em_printf(e, "    float t[%d];\n", g->rank);
         first_matrix(e, li, &s, g->rank, "AT");
         if (g->a_bias) em_printf(e, "            a += %s[r];\n", em_name(e, li, "ab"));
+        int vec = em_gelu8(e, &e->p->layers[li]);
         em_printf(e, "            t[r] = ");
-        em_act(e, g->hidden_act, "a");
+        em_act(e, vec ? ACT_IDENTITY : g->hidden_act, "a");
         em_printf(e, ";\n        }\n    }\n");
+        if (vec) gelu8(e, g->rank);
         lowrank_z(e, li);
         return;
     }

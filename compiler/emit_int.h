@@ -31,6 +31,7 @@ typedef struct em {
     arena a;
     em_vec *v;          /* [n_layers + 1] */
     int need_topk, need_norm, need_erf;
+    int need_gelu8;     /* a low-rank gate's GELU through PFX_gelu8 */
     int buf_n[2];       /* elements of the stack buffers va, vb (0: unused) */
     int list_n[2];      /* elements of the list buffers la, lb (0: unused) */
     int bad;            /* a non-finite constant was met */
@@ -38,6 +39,7 @@ typedef struct em {
 
 /* emit.c: helper sources, '@' standing for the prefix */
 extern const char em_erf_src[];
+extern const char em_gelu_src[];
 extern const char em_topk_src[];
 
 /* emit_util.c */
@@ -68,6 +70,7 @@ void em_axpy(em *e, const char *ind, const char *x, int vi, int n, const char *b
  * condition, on j, that unit j is open) */
 void em_gate_data(em *e, int li);
 int em_gate_reads_x(em *e, int li);
+int em_gelu8(const em *e, const ir_layer *l); /* the gate's GELU goes through PFX_gelu8 */
 void em_gate_logits(em *e, int li);
 const char *em_gate_decide(em *e, int li);
 

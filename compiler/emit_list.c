@@ -46,7 +46,11 @@ void em_plan(em *e)
         else if (dyn_gate(l) && l->closed_value == 0.0f) v->list = LIST_DYN;
         if (l->kind == OP_LAYERNORM) e->need_norm = 1;
         if (l->kind == OP_DENSE && l->act == ACT_GELU && em_rows(l) > 0) e->need_erf = 1;
-        if (dyn_gate(l) && l->gate.kind == GATE_LOWRANK && l->gate.hidden_act == ACT_GELU) e->need_erf = 1;
+        if (dyn_gate(l) && l->gate.kind == GATE_LOWRANK && l->gate.hidden_act == ACT_GELU) {
+            int v8 = em_gelu8(e, l); /* erf left for the units past the blocks of 8 */
+            e->need_gelu8 |= v8;
+            if (!v8 || l->gate.rank % 8) e->need_erf = 1;
+        }
         if (dyn_gate(l) && (l->gate.decide == DECIDE_TOPK || l->gate.min_keep > 0))
             e->need_topk = 1;
     }

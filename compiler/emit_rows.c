@@ -1,9 +1,10 @@
 /* emit_rows: a gated layer (gate from the layer input) laid out row-wise:
  * the gate decides every unit first into an ascending list of open rows,
  * then open rows are computed four at a time so the four dot products share
- * each read of x and keep four chains of adds in flight; lanes of vw
- * partial sums per row vectorise without -ffast-math. Chosen over tiles
- * when open units are too scattered for tiles to be skipped (pass_tile). */
+ * each read of x and keep four chains of adds in flight (the last one to
+ * three rows together, on vector targets); lanes of vw partial sums per
+ * row vectorise without -ffast-math. Chosen over tiles when open units are
+ * too scattered for tiles to be skipped (pass_tile). */
 #include "emit_int.h"
 
 enum { GROUP = 4 };
@@ -59,11 +60,43 @@ static void group(em *e, int li, int g, const char *idx, const char *dst)
     }
     group_dot(e, li, g);
     for (int q = 0; q < g; q++) {
-        char a[8];
+        char a[16];
         snprintf(a, sizeof a, "a%d", q);
         em_printf(e, "%s%s[j%d] = ", ind, dst, q);
         em_act(e, l->act, a);
         em_printf(e, ";\n");
+    }
+}
+
+/* The open rows of units j0 .. j0+w as a bit mask (the compares
+ * vectorise), then one list entry per set bit: with few units open this
+ * beats a store per unit. Count trailing zeros by the builtin where there
+ * is one (tcc has none). */
+static void mask_chunk(em *e, const char *j0, int w, const char *cond, const char *ty)
+{
+    const char *ind = "        ";
+    em_printf(e, "%suint32_t bits = 0;\n", ind);
+    em_printf(e, "%sfor (int u = 0; u < %d; u++) {\n%s    const int j = %s + u;\n", ind, w, ind, j0);
+    em_printf(e, "%s    bits |= (uint32_t)(%s) << u;\n%s}\n", ind, cond, ind);
+    em_printf(e, "%swhile (bits) {\n", ind);
+    em_printf(e, "#if defined(__GNUC__) && !defined(__TINYC__)\n");
+    em_printf(e, "%s    const int u = __builtin_ctz(bits);\n", ind);
+    em_printf(e, "#else\n%s    int u = 0;\n%s    while (!(bits >> u & 1u)) u++;\n#endif\n", ind, ind);
+    em_printf(e, "%s    ol[cnt++] = (%s)(%s + u);\n%s    bits &= bits - 1u;\n%s}\n", ind, ty, j0, ind, ind);
+}
+
+static void open_list(em *e, int n, const char *cond, const char *ty)
+{
+    int full = n / 32 * 32;
+    if (full > 0) {
+        em_printf(e, "    for (int j0 = 0; j0 < %d; j0 += 32) {\n", full);
+        mask_chunk(e, "j0", 32, cond, ty);
+        em_printf(e, "    }\n");
+    }
+    if (n > full) {
+        em_printf(e, "    {\n");
+        mask_chunk(e, ar_printf(&e->a, "%d", full), n - full, cond, ty);
+        em_printf(e, "    }\n");
     }
 }
 
@@ -75,18 +108,34 @@ void em_rows_gated(em *e, int li, const char *cond, int list)
     if (list) em_printf(e, "    %s *ol = hl;\n", ty);
     else em_printf(e, "    %s ol[%d];\n", ty, n);
     /* Separate loops so each is simple: the closed values and the mask
-     * vectorise, and the list is built branch-free (an open rate near 50%
-     * would mispredict every other unit; ol[cnt] is in bounds: cnt <= j). */
+     * vectorise. Without vectors the list is built branch-free (an open
+     * rate near 50% would mispredict every other unit; ol[cnt] is in
+     * bounds: cnt <= j); with them, from bit masks (open_list). */
     em_printf(e, "    for (int j = 0; j < %d; j++) h[j] = %s;\n", n, em_fstr(e, l->closed_value));
     em_printf(e, "    if (mk) for (int j = 0; j < %d; j++) mk[%s] = (unsigned char)(%s);\n", n,
               em_unit(e, li, "j"), cond);
-    em_printf(e, "    int cnt = 0;\n    for (int j = 0; j < %d; j++) {\n", n);
-    em_printf(e, "        ol[cnt] = (%s)j;\n        cnt += %s;\n    }\n", ty, cond);
+    em_printf(e, "    int cnt = 0;\n");
+    if (e->p->vw > 1) {
+        open_list(e, n, cond, ty);
+    } else {
+        em_printf(e, "    for (int j = 0; j < %d; j++) {\n", n);
+        em_printf(e, "        ol[cnt] = (%s)j;\n        cnt += %s;\n    }\n", ty, cond);
+    }
     em_printf(e, "    int oq = 0;\n");
     if (n >= GROUP) { /* else no group can fill (and no dead code indexes past ol) */
         em_printf(e, "    for (; oq + %d <= cnt; oq += %d) {\n", GROUP, GROUP);
         group(e, li, GROUP, "ol[oq + %d]", "h");
         em_printf(e, "    }\n");
+    }
+    if (e->p->vw > 1) { /* the last 1 to 3 rows together: one row alone waits on its adds */
+        em_printf(e, "    switch (cnt - oq) {\n");
+        for (int g = (n < GROUP ? n : GROUP - 1); g >= 1; g--) {
+            em_printf(e, "    case %d: {\n", g);
+            group(e, li, g, "ol[oq + %d]", "h");
+            em_printf(e, "        break;\n    }\n");
+        }
+        em_printf(e, "    default: break;\n    }\n    return cnt;\n");
+        return;
     }
     em_printf(e, "    for (; oq < cnt; oq++) {\n");
     group(e, li, 1, "ol[oq + %d]", "h");

@@ -1,8 +1,10 @@
 /* e2e_models: every .dg under models/ and tests/. Each one `dgc check`
  * accepts is emitted, built with gcc -O0 and run, and JIT-compiled with
- * libtcc; both must agree with the reference interpreter by the rule of
- * DESIGN.md section 6 (agree.c) on 32 inputs: for a 784-input model half are
- * real Fashion-MNIST test images, half random pixels; otherwise all random.
+ * libtcc (tiles as `dgc run` lays them out, and every layer row-wise, as
+ * the gcc build has it); all must agree with the reference interpreter by
+ * the rule of DESIGN.md section 6 (agree.c) on 32 inputs: for a 784-input
+ * model half are real Fashion-MNIST test images, half random pixels;
+ * otherwise all random.
  * Each one `dgc check` refuses must be refused by `dgc run` (the JIT path)
  * too: exit status 1 and the same diagnostics, never a crash.
  *
@@ -145,10 +147,16 @@ static void compare(const char *path, const char *who, const mdl_model *m, const
 static void accepted(arena *a, const char *path, const mdl_model *m)
 {
     const ir_program *p = ir_lower(a, m);
+    /* Also every layer row-wise (the gcc build, and a second JIT): both
+     * layouts meet full-size models, built by gcc and by tcc. */
+    static const ir_target rows8 = {"rows", 0, 8};
+    const ir_program *pr = ir_lower_for(a, m, &rows8, NULL, 0);
     float *x = ar_array(a, (size_t)SAMPLES * (size_t)m->n_in, sizeof *x);
     inputs(a, m, x);
-    jit_model *j = jit_compile(p, NULL);
-    if (!j) {
+    jit_model *j = jit_compile(p, NULL), *jr = jit_compile(pr, NULL);
+    if (!j || !jr) {
+        if (j) jit_free(j);
+        if (jr) jit_free(jr);
         fprintf(stderr, "e2e_models: %s: the JIT refused a model dgc check accepts\n", path);
         failures++;
         return;
@@ -158,7 +166,7 @@ static void accepted(arena *a, const char *path, const mdl_model *m)
     int *cls = ar_array(a, SAMPLES, sizeof *cls);
     int *open = ar_array(a, (size_t)SAMPLES * (size_t)m->n_ops, sizeof *open);
     unsigned char *mask = ar_array(a, (size_t)SAMPLES * (size_t)(ms > 0 ? ms : 1), 1);
-    int gcc_ok = run_gcc(path, p, x, ms, y, cls, open, mask) == 0;
+    int gcc_ok = run_gcc(path, pr, x, ms, y, cls, open, mask) == 0;
     failures += !gcc_ok;
     float *jy = ar_array(a, (size_t)m->n_out, sizeof *jy);
     int *jopen = ar_array(a, (size_t)m->n_ops, sizeof *jopen);
@@ -169,11 +177,14 @@ static void accepted(arena *a, const char *path, const mdl_model *m)
         interp_run(a, m, in, &ref);
         int jc = jit_infer(j, in, jy, jopen, jmask);
         compare(path, "JIT", m, &ref, jy, jc, jopen, jmask, s, &jit_t);
+        jc = jit_infer(jr, in, jy, jopen, jmask);
+        compare(path, "JIT rows", m, &ref, jy, jc, jopen, jmask, s, &jit_t);
         if (gcc_ok)
             compare(path, "gcc -O0", m, &ref, y + (size_t)s * (size_t)m->n_out, cls[s],
                     open + (size_t)s * (size_t)m->n_ops, mask + (size_t)s * (size_t)ms, s, &gcc_t);
     }
     jit_free(j);
+    jit_free(jr);
 }
 
 /* `dgc run` must refuse what `dgc check` refuses, with the same words. */

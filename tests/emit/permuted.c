@@ -54,9 +54,9 @@ static const float g_l0_b[5] = {
     0x1p+0f, 0x1p-2f, 0x1p-1f, -0x1p-2f, -0x1p-1f
 };
 static const float g_l0_GT[15] = {
-    0x0p+0f, 0x0p+0f, 0x1p+0f, 0x1p+0f, 0x0p+0f, 0x1p+0f,
-    0x0p+0f, 0x0p+0f, 0x1p+0f, 0x1p+0f, 0x1p+0f, 0x1p+0f,
-    0x0p+0f, 0x0p+0f, 0x0p+0f
+    0x0p+0f, 0x0p+0f, 0x1p+0f, 0x1p+0f, 0x1p+0f, 0x0p+0f,
+    0x0p+0f, 0x1p+0f, 0x1p+0f, 0x1p+0f, 0x0p+0f, 0x0p+0f,
+    0x0p+0f, 0x1p+0f, 0x0p+0f
 };
 static const float g_l0_c[5] = {
     0x1p-1f, 0x1p-1f, 0x1p-1f, 0x1p-1f, 0x1p-1f
@@ -68,25 +68,49 @@ static int g_l0(const float *x, float *h, uint16_t *hl, unsigned char *mk)
 {
     float z[5];
     {
-        float acc[5];
-        for (int u = 0; u < 5; u++) acc[u] = 0.0f;
+        float ms[5];
+        for (int r0 = 0; r0 < 4; r0 += 4) {
+            float acc[4];
+            for (int u = 0; u < 4; u++) acc[u] = 0.0f;
+            {
+                float acc1[4] = {0.0f};
+                int k = 0;
+                for (; k < 2; k += 2) {
+                    const float x0 = x[k + 0], *w0 = g_l0_GT + (long)(r0) * 3 + (long)(k + 0) * 4;
+                    const float x1 = x[k + 1], *w1 = g_l0_GT + (long)(r0) * 3 + (long)(k + 1) * 4;
+                    for (int u = 0; u < 4; u++) acc[u] += x0 * w0[u];
+                    for (int u = 0; u < 4; u++) acc1[u] += x1 * w1[u];
+                }
+                for (; k < 3; k++) {
+                    const float x0 = x[k + 0], *w0 = g_l0_GT + (long)(r0) * 3 + (long)(k + 0) * 4;
+                    for (int u = 0; u < 4; u++) acc[u] += x0 * w0[u];
+                }
+                for (int u = 0; u < 4; u++) acc[u] += acc1[u];
+            }
+            for (int u = 0; u < 4; u++) ms[r0 + u] = acc[u];
+        }
         {
-            float acc1[5] = {0.0f};
-            int k = 0;
-            for (; k < 2; k += 2) {
-                const float x0 = x[k + 0], *w0 = g_l0_GT + (long)(k + 0) * 5;
-                const float x1 = x[k + 1], *w1 = g_l0_GT + (long)(k + 1) * 5;
-                for (int u = 0; u < 5; u++) acc[u] += x0 * w0[u];
-                for (int u = 0; u < 5; u++) acc1[u] += x1 * w1[u];
+            float acc[1];
+            for (int u = 0; u < 1; u++) acc[u] = 0.0f;
+            {
+                float acc1[1] = {0.0f};
+                int k = 0;
+                for (; k < 2; k += 2) {
+                    const float x0 = x[k + 0], *w0 = g_l0_GT + (long)(4) * 3 + (long)(k + 0) * 1;
+                    const float x1 = x[k + 1], *w1 = g_l0_GT + (long)(4) * 3 + (long)(k + 1) * 1;
+                    for (int u = 0; u < 1; u++) acc[u] += x0 * w0[u];
+                    for (int u = 0; u < 1; u++) acc1[u] += x1 * w1[u];
+                }
+                for (; k < 3; k++) {
+                    const float x0 = x[k + 0], *w0 = g_l0_GT + (long)(4) * 3 + (long)(k + 0) * 1;
+                    for (int u = 0; u < 1; u++) acc[u] += x0 * w0[u];
+                }
+                for (int u = 0; u < 1; u++) acc[u] += acc1[u];
             }
-            for (; k < 3; k++) {
-                const float x0 = x[k + 0], *w0 = g_l0_GT + (long)(k + 0) * 5;
-                for (int u = 0; u < 5; u++) acc[u] += x0 * w0[u];
-            }
-            for (int u = 0; u < 5; u++) acc[u] += acc1[u];
+            for (int u = 0; u < 1; u++) ms[4 + u] = acc[u];
         }
         for (int r = 0; r < 5; r++) {
-            float a = acc[r];
+            float a = ms[r];
             a += g_l0_c[r];
             z[r] = a;
         }

@@ -56,9 +56,9 @@ static const float g_l0_b[5] = {
     0x1p-1f, -0x1p-1f, 0x1p-2f, -0x1p-2f, 0x1p+0f
 };
 static const float g_l0_GT[15] = {
-    0x1p+0f, 0x0p+0f, 0x0p+0f, 0x1p+0f, 0x0p+0f, 0x0p+0f,
-    0x1p+0f, 0x0p+0f, 0x1p+0f, 0x1p+0f, 0x0p+0f, 0x0p+0f,
-    0x1p+0f, 0x0p+0f, 0x1p+0f
+    0x1p+0f, 0x0p+0f, 0x0p+0f, 0x1p+0f, 0x0p+0f, 0x1p+0f,
+    0x0p+0f, 0x1p+0f, 0x0p+0f, 0x0p+0f, 0x1p+0f, 0x0p+0f,
+    0x0p+0f, 0x1p+0f, 0x1p+0f
 };
 static const float g_l0_c[5] = {
     0x1p-1f, 0x1p-1f, 0x1p-1f, 0x1p-1f, 0x1p-1f
@@ -67,25 +67,49 @@ static int g_l0(const float *x, float *h, uint16_t *hl, unsigned char *mk)
 {
     float z[5];
     {
-        float acc[5];
-        for (int u = 0; u < 5; u++) acc[u] = 0.0f;
+        float ms[5];
+        for (int r0 = 0; r0 < 4; r0 += 4) {
+            float acc[4];
+            for (int u = 0; u < 4; u++) acc[u] = 0.0f;
+            {
+                float acc1[4] = {0.0f};
+                int k = 0;
+                for (; k < 2; k += 2) {
+                    const float x0 = x[k + 0], *w0 = g_l0_GT + (long)(r0) * 3 + (long)(k + 0) * 4;
+                    const float x1 = x[k + 1], *w1 = g_l0_GT + (long)(r0) * 3 + (long)(k + 1) * 4;
+                    for (int u = 0; u < 4; u++) acc[u] += x0 * w0[u];
+                    for (int u = 0; u < 4; u++) acc1[u] += x1 * w1[u];
+                }
+                for (; k < 3; k++) {
+                    const float x0 = x[k + 0], *w0 = g_l0_GT + (long)(r0) * 3 + (long)(k + 0) * 4;
+                    for (int u = 0; u < 4; u++) acc[u] += x0 * w0[u];
+                }
+                for (int u = 0; u < 4; u++) acc[u] += acc1[u];
+            }
+            for (int u = 0; u < 4; u++) ms[r0 + u] = acc[u];
+        }
         {
-            float acc1[5] = {0.0f};
-            int k = 0;
-            for (; k < 2; k += 2) {
-                const float x0 = x[k + 0], *w0 = g_l0_GT + (long)(k + 0) * 5;
-                const float x1 = x[k + 1], *w1 = g_l0_GT + (long)(k + 1) * 5;
-                for (int u = 0; u < 5; u++) acc[u] += x0 * w0[u];
-                for (int u = 0; u < 5; u++) acc1[u] += x1 * w1[u];
+            float acc[1];
+            for (int u = 0; u < 1; u++) acc[u] = 0.0f;
+            {
+                float acc1[1] = {0.0f};
+                int k = 0;
+                for (; k < 2; k += 2) {
+                    const float x0 = x[k + 0], *w0 = g_l0_GT + (long)(4) * 3 + (long)(k + 0) * 1;
+                    const float x1 = x[k + 1], *w1 = g_l0_GT + (long)(4) * 3 + (long)(k + 1) * 1;
+                    for (int u = 0; u < 1; u++) acc[u] += x0 * w0[u];
+                    for (int u = 0; u < 1; u++) acc1[u] += x1 * w1[u];
+                }
+                for (; k < 3; k++) {
+                    const float x0 = x[k + 0], *w0 = g_l0_GT + (long)(4) * 3 + (long)(k + 0) * 1;
+                    for (int u = 0; u < 1; u++) acc[u] += x0 * w0[u];
+                }
+                for (int u = 0; u < 1; u++) acc[u] += acc1[u];
             }
-            for (; k < 3; k++) {
-                const float x0 = x[k + 0], *w0 = g_l0_GT + (long)(k + 0) * 5;
-                for (int u = 0; u < 5; u++) acc[u] += x0 * w0[u];
-            }
-            for (int u = 0; u < 5; u++) acc[u] += acc1[u];
+            for (int u = 0; u < 1; u++) ms[4 + u] = acc[u];
         }
         for (int r = 0; r < 5; r++) {
-            float a = acc[r];
+            float a = ms[r];
             a += g_l0_c[r];
             z[r] = a;
         }
@@ -94,9 +118,22 @@ static int g_l0(const float *x, float *h, uint16_t *hl, unsigned char *mk)
     for (int j = 0; j < 5; j++) h[j] = 0x0p+0f;
     if (mk) for (int j = 0; j < 5; j++) mk[j] = (unsigned char)(z[j] > 0x0p+0f);
     int cnt = 0;
-    for (int j = 0; j < 5; j++) {
-        ol[cnt] = (uint16_t)j;
-        cnt += z[j] > 0x0p+0f;
+    {
+        uint32_t bits = 0;
+        for (int u = 0; u < 5; u++) {
+            const int j = 0 + u;
+            bits |= (uint32_t)(z[j] > 0x0p+0f) << u;
+        }
+        while (bits) {
+#if defined(__GNUC__) && !defined(__TINYC__)
+            const int u = __builtin_ctz(bits);
+#else
+            int u = 0;
+            while (!(bits >> u & 1u)) u++;
+#endif
+            ol[cnt++] = (uint16_t)(0 + u);
+            bits &= bits - 1u;
+        }
     }
     int oq = 0;
     for (; oq + 4 <= cnt; oq += 4) {
@@ -137,7 +174,62 @@ static int g_l0(const float *x, float *h, uint16_t *hl, unsigned char *mk)
         h[j2] = (a2 > 0.0f ? a2 : 0.0f);
         h[j3] = (a3 > 0.0f ? a3 : 0.0f);
     }
-    for (; oq < cnt; oq++) {
+    switch (cnt - oq) {
+    case 3: {
+        const int j0 = ol[oq + 0];
+        const float *w0 = g_l0_W[j0];
+        float a0 = g_l0_b[j0];
+        const int j1 = ol[oq + 1];
+        const float *w1 = g_l0_W[j1];
+        float a1 = g_l0_b[j1];
+        const int j2 = ol[oq + 2];
+        const float *w2 = g_l0_W[j2];
+        float a2 = g_l0_b[j2];
+        float p0[2] = {0.0f};
+        float p1[2] = {0.0f};
+        float p2[2] = {0.0f};
+        for (int i = 0; i < 2; i += 2) {
+            for (int l = 0; l < 2; l++) p0[l] += w0[i + l] * x[i + l];
+            for (int l = 0; l < 2; l++) p1[l] += w1[i + l] * x[i + l];
+            for (int l = 0; l < 2; l++) p2[l] += w2[i + l] * x[i + l];
+        }
+        for (int i = 2; i < 3; i++) {
+            a0 += w0[i] * x[i];
+            a1 += w1[i] * x[i];
+            a2 += w2[i] * x[i];
+        }
+        for (int l = 0; l < 2; l++) a0 += p0[l];
+        for (int l = 0; l < 2; l++) a1 += p1[l];
+        for (int l = 0; l < 2; l++) a2 += p2[l];
+        h[j0] = (a0 > 0.0f ? a0 : 0.0f);
+        h[j1] = (a1 > 0.0f ? a1 : 0.0f);
+        h[j2] = (a2 > 0.0f ? a2 : 0.0f);
+        break;
+    }
+    case 2: {
+        const int j0 = ol[oq + 0];
+        const float *w0 = g_l0_W[j0];
+        float a0 = g_l0_b[j0];
+        const int j1 = ol[oq + 1];
+        const float *w1 = g_l0_W[j1];
+        float a1 = g_l0_b[j1];
+        float p0[2] = {0.0f};
+        float p1[2] = {0.0f};
+        for (int i = 0; i < 2; i += 2) {
+            for (int l = 0; l < 2; l++) p0[l] += w0[i + l] * x[i + l];
+            for (int l = 0; l < 2; l++) p1[l] += w1[i + l] * x[i + l];
+        }
+        for (int i = 2; i < 3; i++) {
+            a0 += w0[i] * x[i];
+            a1 += w1[i] * x[i];
+        }
+        for (int l = 0; l < 2; l++) a0 += p0[l];
+        for (int l = 0; l < 2; l++) a1 += p1[l];
+        h[j0] = (a0 > 0.0f ? a0 : 0.0f);
+        h[j1] = (a1 > 0.0f ? a1 : 0.0f);
+        break;
+    }
+    case 1: {
         const int j0 = ol[oq + 0];
         const float *w0 = g_l0_W[j0];
         float a0 = g_l0_b[j0];
@@ -150,6 +242,9 @@ static int g_l0(const float *x, float *h, uint16_t *hl, unsigned char *mk)
         }
         for (int l = 0; l < 2; l++) a0 += p0[l];
         h[j0] = (a0 > 0.0f ? a0 : 0.0f);
+        break;
+    }
+    default: break;
     }
     return cnt;
 }
@@ -213,12 +308,65 @@ static int g_l1(const float *x, const uint16_t *xl, int xn, float *h, uint16_t *
     for (int j = 0; j < 3; j++) h[j] = 0x0p+0f;
     if (mk) for (int j = 0; j < 3; j++) mk[j] = (unsigned char)(z[j] > 0x0p+0f);
     int cnt = 0;
-    for (int j = 0; j < 3; j++) {
-        ol[cnt] = (uint16_t)j;
-        cnt += z[j] > 0x0p+0f;
+    {
+        uint32_t bits = 0;
+        for (int u = 0; u < 3; u++) {
+            const int j = 0 + u;
+            bits |= (uint32_t)(z[j] > 0x0p+0f) << u;
+        }
+        while (bits) {
+#if defined(__GNUC__) && !defined(__TINYC__)
+            const int u = __builtin_ctz(bits);
+#else
+            int u = 0;
+            while (!(bits >> u & 1u)) u++;
+#endif
+            ol[cnt++] = (uint16_t)(0 + u);
+            bits &= bits - 1u;
+        }
     }
     int oq = 0;
-    for (; oq < cnt; oq++) {
+    switch (cnt - oq) {
+    case 3: {
+        const int j0 = ol[oq + 0];
+        const float *w0 = g_l1_W[j0];
+        float a0 = 0.0f;
+        const int j1 = ol[oq + 1];
+        const float *w1 = g_l1_W[j1];
+        float a1 = 0.0f;
+        const int j2 = ol[oq + 2];
+        const float *w2 = g_l1_W[j2];
+        float a2 = 0.0f;
+        for (int k = 0; k < xn; k++) {
+            const int i = xl[k];
+            const float xi = x[i];
+            a0 += w0[i] * xi;
+            a1 += w1[i] * xi;
+            a2 += w2[i] * xi;
+        }
+        h[j0] = (a0 > 0.0f ? a0 : 0.0f);
+        h[j1] = (a1 > 0.0f ? a1 : 0.0f);
+        h[j2] = (a2 > 0.0f ? a2 : 0.0f);
+        break;
+    }
+    case 2: {
+        const int j0 = ol[oq + 0];
+        const float *w0 = g_l1_W[j0];
+        float a0 = 0.0f;
+        const int j1 = ol[oq + 1];
+        const float *w1 = g_l1_W[j1];
+        float a1 = 0.0f;
+        for (int k = 0; k < xn; k++) {
+            const int i = xl[k];
+            const float xi = x[i];
+            a0 += w0[i] * xi;
+            a1 += w1[i] * xi;
+        }
+        h[j0] = (a0 > 0.0f ? a0 : 0.0f);
+        h[j1] = (a1 > 0.0f ? a1 : 0.0f);
+        break;
+    }
+    case 1: {
         const int j0 = ol[oq + 0];
         const float *w0 = g_l1_W[j0];
         float a0 = 0.0f;
@@ -228,6 +376,9 @@ static int g_l1(const float *x, const uint16_t *xl, int xn, float *h, uint16_t *
             a0 += w0[i] * xi;
         }
         h[j0] = (a0 > 0.0f ? a0 : 0.0f);
+        break;
+    }
+    default: break;
     }
     return cnt;
 }

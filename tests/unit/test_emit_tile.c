@@ -152,29 +152,64 @@ static void dense(void **state)
     ar_free(&a);
 }
 
+/* Builds a program of the emitted helper sources srcs (prefix t) and
+ * main_src with gcc under each of opts, runs it: each run must exit 0. */
+static void helper_program(const char *const *srcs, const char *main_src, const char *const *opts)
+{
+    char dir[] = "/tmp/dgc_helper_XXXXXX", path[64], cmd[512];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/h.c", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("#include <math.h>\n#include <stdio.h>\n#include <string.h>\n", f);
+    for (; *srcs; srcs++)
+        for (const char *c = *srcs; *c; c++) fputc(*c == '@' ? 't' : *c, f);
+    fputs(main_src, f);
+    fclose(f);
+    for (; *opts; opts++) {
+        snprintf(cmd, sizeof cmd, "gcc -std=c99 -Wall -Wextra -Werror -pedantic %s -o %s/h %s -lm && %s/h",
+                 *opts, dir, path, dir);
+        assert_int_equal(system(cmd), 0);
+    }
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 /* The emitted erf against the C library's, in double, over [-6, 6]. */
 static void erf_accuracy(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/dgc_erf_XXXXXX", path[64], cmd[256];
-    assert_non_null(mkdtemp(dir));
-    snprintf(path, sizeof path, "%s/erf.c", dir);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs("#include <math.h>\n#include <stdio.h>\n", f);
-    for (const char *c = em_erf_src; *c; c++) fputc(*c == '@' ? 't' : *c, f);
-    fputs("int main(void)\n{\n    double worst = 0;\n"
-          "    for (int k = -60000; k <= 60000; k++) {\n"
-          "        float x = (float)k * 1e-4f;\n"
-          "        double d = fabs((double)t_erf(x) - erf((double)x));\n"
-          "        if (d > worst) worst = d;\n    }\n"
-          "    printf(\"%.3g\\n\", worst);\n    return worst > 5e-7;\n}\n", f);
-    fclose(f);
-    snprintf(cmd, sizeof cmd, "gcc -std=c99 -Wall -Wextra -Werror -pedantic -O2 -o %s/erf %s -lm && %s/erf",
-             dir, path, dir);
-    assert_int_equal(system(cmd), 0);
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    assert_int_equal(system(cmd), 0);
+    static const char *const srcs[] = {em_erf_src, NULL}, *const opts[] = {"-O2", NULL};
+    helper_program(srcs,
+                   "int main(void)\n{\n    double worst = 0;\n"
+                   "    for (int k = -60000; k <= 60000; k++) {\n"
+                   "        float x = (float)k * 1e-4f;\n"
+                   "        double d = fabs((double)t_erf(x) - erf((double)x));\n"
+                   "        if (d > worst) worst = d;\n    }\n"
+                   "    printf(\"%.3g\\n\", worst);\n    return worst > 5e-7;\n}\n",
+                   opts);
+}
+
+/* The vectorised GELU of gate hidden vectors gives the very values of the
+ * unit-by-unit one (same operations, same order), built with and without
+ * vectorisation. */
+static void gelu8_same(void **state)
+{
+    (void)state;
+    static const char *const srcs[] = {em_erf_src, em_gelu_src, NULL};
+    static const char *const opts[] = {"-O0", "-O2 -mavx2", NULL};
+    helper_program(srcs,
+                   "int main(void)\n{\n    long bad = 0;\n"
+                   "    for (int k = -60000; k <= 60000; k += 16) {\n"
+                   "        float t[16], u[16];\n"
+                   "        for (int r = 0; r < 16; r++) t[r] = u[r] = (float)(k + r) * 1e-4f;\n"
+                   "        t_gelu8(t);\n"
+                   "        t_gelu8(t + 8);\n"
+                   "        for (int r = 0; r < 16; r++) {\n"
+                   "            float g = 0.5f * u[r] * (1.0f + t_erf(u[r] * 0.70710678f));\n"
+                   "            bad += memcmp(&g, &t[r], sizeof g) != 0;\n        }\n    }\n"
+                   "    printf(\"%ld differ\\n\", bad);\n    return bad != 0;\n}\n",
+                   opts);
 }
 
 int main(void)
@@ -187,6 +222,7 @@ int main(void)
         cmocka_unit_test(permuted),
         cmocka_unit_test(dense),
         cmocka_unit_test(erf_accuracy),
+        cmocka_unit_test(gelu8_same),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
