@@ -9,6 +9,8 @@
  *                     open iff z > zthr, no expf on the gate path.
  * After both passes no layer has GATE_STATIC. Then, optionally:
  *   ir_pass_gate_norm - a gate norm's weight and bias folded into G or A.
+ *   ir_pass_input   - the input's affine preprocessing folded into the
+ *                     first layer (and a gate reading the input).
  *   ir_pass_dense   - (before the static pass) every gate dropped: the
  *                     dense baseline.
  *   ir_pass_permute - units reordered from calibration masks so units that
@@ -107,6 +109,7 @@ void ir_pass_static(arena *a, ir_program *p);
 void ir_pass_threshold(ir_program *p);
 void ir_pass_dense(ir_program *p);
 void ir_pass_gate_norm(arena *a, ir_program *p); /* gate norm affine into G or A */
+void ir_pass_input(arena *a, ir_program *p);     /* preprocessing into the first layer */
 /* Reorders layer li's units: new unit j is old unit perm[j]. Rows, biases,
  * gate rows, unit_index (masks stay reported in model order) and the next
  * layer's columns move together. Returns 0, or -1 when the layer cannot be

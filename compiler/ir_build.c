@@ -119,6 +119,7 @@ ir_program *ir_lower_for(arena *a, const mdl_model *m, const ir_target *t, const
     ir_pass_static(a, p);
     ir_pass_threshold(p);
     ir_pass_gate_norm(a, p);
+    ir_pass_input(a, p);
     if (!dense) ir_pass_permute(a, p, c, t->tile);
     ir_pass_tile(p, t, dense ? NULL : c);
     return p;
