@@ -204,6 +204,59 @@ const char em_topk_src[] =
     "        if (q[j] == pre) m[j] = 1, need--;\n"
     "}\n";
 
+/* Top-k on vector targets: a binary search for the k-th largest key over
+ * the same integer keys, each step one count of the keys at or above a
+ * candidate, in blocks of 8 that gcc -O2 vectorises (it leaves loops of a
+ * runtime count scalar); it stops as soon as the count is k (usually after
+ * 12-16 steps, at most 32). On 256 and 128 gaussian logits with k = n/4:
+ * 13.1K -> 6.3K instructions, 1110 -> 485 ns for the pair (the radix
+ * select's scattered counting does not vectorise). Scalar targets keep the
+ * radix select: without vectors each step costs n compares. */
+const char em_topk_vec_src[] =
+    "/* m[j] = 1 for the k largest z[j], ties to the lower index, 1 <= k <= n;\n"
+    " * q: scratch [n]. */\n"
+    "static int @_topk_ge(const uint32_t *q, int n, uint32_t t) /* keys >= t */\n"
+    "{\n"
+    "    int c8[8] = {0}, c = 0, j = 0;\n"
+    "    for (; j + 8 <= n; j += 8)\n"
+    "        for (int l = 0; l < 8; l++) c8[l] += q[j + l] >= t;\n"
+    "    for (; j < n; j++) c += q[j] >= t;\n"
+    "    for (int l = 0; l < 8; l++) c += c8[l];\n"
+    "    return c;\n"
+    "}\n"
+    "\n"
+    "static void @_topk(const float *z, uint32_t *q, unsigned char *m, int n, int k)\n"
+    "{\n"
+    "    uint32_t lo = 0xffffffffu, hi = 0u, a, b;\n"
+    "    int ca = n, j;\n"
+    "    for (j = 0; j < n; j++) {\n"
+    "        union { float f; uint32_t u; } v;\n"
+    "        uint32_t u;\n"
+    "        v.f = z[j];\n"
+    "        u = v.u == 0x80000000u ? 0u : v.u;\n"
+    "        u = u >> 31 ? ~u : u | 0x80000000u;\n"
+    "        q[j] = u;\n"
+    "        lo = u < lo ? u : lo;\n"
+    "        hi = u > hi ? u : hi;\n"
+    "    }\n"
+    "    /* keys >= a: ca >= k of them; keys > b: fewer than k */\n"
+    "    for (a = lo, b = hi; ca != k && a < b;) {\n"
+    "        uint32_t mid = a + (b - a) / 2u + 1u;\n"
+    "        int c = @_topk_ge(q, n, mid);\n"
+    "        if (c >= k) a = mid, ca = c;\n"
+    "        else b = mid - 1u;\n"
+    "    }\n"
+    "    for (j = 0; j + 8 <= n; j += 8)\n"
+    "        for (int l = 0; l < 8; l++) m[j + l] = (unsigned char)(q[j + l] >= a);\n"
+    "    for (; j < n; j++) m[j] = (unsigned char)(q[j] >= a);\n"
+    "    if (ca == k) return;\n"
+    "    /* a is the k-th largest key and more than one unit holds it: the lowest\n"
+    "     * indices among them */\n"
+    "    ca -= k;\n"
+    "    for (j = n - 1; ca > 0; j--)\n"
+    "        if (q[j] == a) m[j] = 0, ca--;\n"
+    "}\n";
+
 static int identity_feats(const ir_program *p)
 {
     for (int f = 0; f < p->n_feat; f++)
@@ -350,7 +403,7 @@ static void source(em *e, const char *header_name)
     }
     if (e->need_topk) {
         em_printf(e, "\n");
-        put_template(e, em_topk_src);
+        put_template(e, e->p->vw > 1 ? em_topk_vec_src : em_topk_src);
     }
     input(e);
     for (int i = 0; i < e->p->n_layers; i++) em_layer(e, i);

@@ -41,6 +41,7 @@ typedef struct em {
 extern const char em_erf_src[];
 extern const char em_gelu_src[];
 extern const char em_topk_src[];
+extern const char em_topk_vec_src[]; /* vw > 1 */
 
 /* emit_util.c */
 void em_printf(em *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

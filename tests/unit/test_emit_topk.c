@@ -1,4 +1,5 @@
-/* test_emit_topk: the emitted top-k helper (emit.c em_topk_src), compiled
+/* test_emit_topk: the emitted top-k helpers (emit.c em_topk_src, the radix
+ * select, and em_topk_vec_src, the binary search for vector targets), compiled
  * with gcc -std=c99 -pedantic and run against a reference that counts, for
  * each unit, the larger logits and the equal ones at lower indices: open
  * iff fewer than k. Logits cover ties, -0 against +0, negatives, infinities,
@@ -59,16 +60,15 @@ static const char driver[] =
     "    return 0;\n"
     "}\n";
 
-static void against_reference(void **state)
+static void check_source(const char *src)
 {
-    (void)state;
     char dir[] = "/tmp/dgc_topk_XXXXXX", path[64], cmd[512];
     assert_non_null(mkdtemp(dir));
     snprintf(path, sizeof path, "%s/topk.c", dir);
     FILE *f = fopen(path, "w");
     assert_non_null(f);
     fputs("#include <stdint.h>\n", f);
-    for (const char *c = em_topk_src; *c; c++) fputc(*c == '@' ? 't' : *c, f);
+    for (const char *c = src; *c; c++) fputc(*c == '@' ? 't' : *c, f);
     fputs(driver, f);
     fclose(f);
     snprintf(cmd, sizeof cmd,
@@ -79,10 +79,23 @@ static void against_reference(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+static void radix_select(void **state)
+{
+    (void)state;
+    check_source(em_topk_src);
+}
+
+static void binary_search(void **state)
+{
+    (void)state;
+    check_source(em_topk_vec_src);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(against_reference),
+        cmocka_unit_test(radix_select),
+        cmocka_unit_test(binary_search),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
