@@ -286,11 +286,21 @@ static void input_loop(em *e, int lo, int hi, int ident, int gather)
     em_printf(e, "        x[f] = v;\n    }\n");
 }
 
+/* Nothing to do to the input (no preprocessing, or ir_pass_input folded
+ * it; no feature dropped): the first layer reads the caller's array. */
+static int input_raw(const ir_program *p, const em_vec *v)
+{
+    return (float)p->scale == 1.0f && (float)p->offset == 0.0f && !p->mean && !p->std &&
+           p->n_feat == p->n_in && identity_feats(p) && v->list != LIST_STATIC && p->n_layers > 0 &&
+           p->layers[0].kind == OP_DENSE;
+}
+
 static void input(em *e)
 {
     const ir_program *p = e->p;
     const em_vec *v = &e->v[0];
     int nf = p->n_feat, ident = identity_feats(p);
+    if (e->in_raw) return;
     em_printf(e, "\n/* input: %d of %d features */\n", nf, p->n_in);
     float *mean = ar_array(&e->a, (size_t)(nf > 0 ? nf : 1), sizeof *mean);
     float *std = ar_array(&e->a, (size_t)(nf > 0 ? nf : 1), sizeof *std);
@@ -332,15 +342,18 @@ static void run(em *e)
     int nl = e->p->n_layers;
     em_printf(e, "\nstatic int %s_run(const float *in, float *out, int *open_units, unsigned char *mask)\n{\n",
               e->pre);
+    int used[2] = {0, 0};
+    used[e->v[0].slot] = !e->in_raw;
+    for (int i = 1; i < nl; i++) used[e->v[i].slot] = 1;
     for (int s = 0; s < 2; s++)
-        if (e->buf_n[s] > 0) em_printf(e, "    float %s[%d];\n", s ? "vb" : "va", e->buf_n[s]);
+        if (e->buf_n[s] > 0 && used[s]) em_printf(e, "    float %s[%d];\n", s ? "vb" : "va", e->buf_n[s]);
     for (int s = 0; s < 2; s++)
         if (e->list_n[s] > 0)
             /* Zeroed although every reader stays below the count its producer
              * returns: gcc cannot always see that (-Wmaybe-uninitialized). */
             em_printf(e, "    %s %s[%d] = {0};\n", em_idx_type(e->list_n[s]), s ? "lb" : "la", e->list_n[s]);
     if (nl > 1) em_printf(e, "    int n;\n");
-    em_printf(e, "    %s_input(in, va);\n", e->pre);
+    if (!e->in_raw) em_printf(e, "    %s_input(in, va);\n", e->pre);
     for (int i = 0; i < nl; i++) em_layer_call(e, i);
     em_printf(e, "}\n");
 }
@@ -405,6 +418,7 @@ static void source(em *e, const char *header_name)
         em_printf(e, "\n");
         put_template(e, e->p->vw > 1 ? em_topk_vec_src : em_topk_src);
     }
+    e->in_raw = input_raw(e->p, &e->v[0]);
     input(e);
     for (int i = 0; i < e->p->n_layers; i++) em_layer(e, i);
     run(e);

@@ -35,6 +35,7 @@ typedef struct em {
     int buf_n[2];       /* elements of the stack buffers va, vb (0: unused) */
     int list_n[2];      /* elements of the list buffers la, lb (0: unused) */
     int bad;            /* a non-finite constant was met */
+    int in_raw;         /* the first layer reads the caller's input as it is */
 } em;
 
 /* emit.c: helper sources, '@' standing for the prefix */

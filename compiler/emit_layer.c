@@ -266,7 +266,7 @@ void em_layer_call(em *e, int li)
     int off = 0;
     for (int i = 0; i < li; i++) off += e->p->layers[i].n_out_model;
     if (!dyn_gate(l)) fixed_mask(e, li, off);
-    const char *args = em_buf(in, 0);
+    const char *args = li == 0 && e->in_raw ? "in" : em_buf(in, 0);
     if (in->list == LIST_DYN && in->passed) args = ar_printf(&e->a, "%s, %s, n", args, em_buf(in, 1));
     if (l->is_output) {
         em_printf(e, "    if (open_units) open_units[%d] = %d;\n", li, l->n_out);

@@ -35,15 +35,6 @@ int g_infer_mask(const float *in, float *out, int *open_units, unsigned char *ma
 }
 #endif
 
-/* input: 3 of 3 features */
-static void g_input(const float *in, float *x)
-{
-    for (int f = 0; f < 3; f++) {
-        float v = in[f];
-        x[f] = v;
-    }
-}
-
 /* layer 0 fc1: dense 5 of 5 units, 3 inputs, relu */
 static const float g_l0_WT[24] = {
     0x1p+0f, 0x1p+2f, 0x1.cp+2f, 0x1.4p+3f, 0x1p+1f, 0x1.4p+2f,
@@ -198,9 +189,8 @@ static int g_run(const float *in, float *out, int *open_units, unsigned char *ma
     float va[3];
     float vb[5];
     int n;
-    g_input(in, va);
     if (mask) for (int j = 0; j < 5; j++) mask[0 + j] = 1;
-    n = g_l0(va, vb);
+    n = g_l0(in, vb);
     if (open_units) open_units[0] = n;
     if (mask) for (int j = 0; j < 3; j++) mask[5 + j] = 1;
     n = g_l1(vb, va);

@@ -35,15 +35,6 @@ int g_infer_mask(const float *in, float *out, int *open_units, unsigned char *ma
 }
 #endif
 
-/* input: 3 of 3 features */
-static void g_input(const float *in, float *x)
-{
-    for (int f = 0; f < 3; f++) {
-        float v = in[f];
-        x[f] = v;
-    }
-}
-
 /* layer 0 fc1: dense 5 of 5 units, 3 inputs, relu, gate linear from input, threshold */
 static const float g_l0_WT[18] = {
     0x1p+0f, 0x1p+2f, 0x1p+1f, 0x1.4p+2f, 0x1.8p+1f, 0x1.8p+2f,
@@ -383,8 +374,7 @@ static int g_run(const float *in, float *out, int *open_units, unsigned char *ma
     uint16_t la[3] = {0};
     uint16_t lb[5] = {0};
     int n;
-    g_input(in, va);
-    n = g_l0(va, vb, lb, mask ? mask + 0 : mask);
+    n = g_l0(in, vb, lb, mask ? mask + 0 : mask);
     if (open_units) open_units[0] = n;
     n = g_l1(vb, lb, n, va, la, mask ? mask + 5 : mask);
     if (open_units) open_units[1] = n;
