@@ -140,8 +140,19 @@ static int g_l0(const float *x, float *h, uint16_t *hl, unsigned char *mk)
             float a = acc[u];
             h[j0 + u] = tm >> u & 1u ? (a > 0.0f ? a : 0.0f) : 0x0p+0f;
         }
-        for (int u = 0; u < 2; u++)
-            hl[cnt] = (uint16_t)(j0 + u), cnt += (int)(tm >> u & 1u);
+        {
+            uint32_t bits = tm;
+            while (bits) {
+#if defined(__GNUC__) && !defined(__TINYC__)
+                const int u = __builtin_ctz(bits);
+#else
+                int u = 0;
+                while (!(bits >> u & 1u)) u++;
+#endif
+                hl[cnt++] = (uint16_t)(j0 + u);
+                bits &= bits - 1u;
+            }
+        }
     }
     {
         const int j0 = 4;
@@ -177,8 +188,19 @@ static int g_l0(const float *x, float *h, uint16_t *hl, unsigned char *mk)
             float a = acc[u];
             h[j0 + u] = tm >> u & 1u ? (a > 0.0f ? a : 0.0f) : 0x0p+0f;
         }
-        for (int u = 0; u < 1; u++)
-            hl[cnt] = (uint16_t)(j0 + u), cnt += (int)(tm >> u & 1u);
+        {
+            uint32_t bits = tm;
+            while (bits) {
+#if defined(__GNUC__) && !defined(__TINYC__)
+                const int u = __builtin_ctz(bits);
+#else
+                int u = 0;
+                while (!(bits >> u & 1u)) u++;
+#endif
+                hl[cnt++] = (uint16_t)(j0 + u);
+                bits &= bits - 1u;
+            }
+        }
     }
     return cnt;
 }
@@ -281,8 +303,19 @@ static int g_l1(const float *x, const uint16_t *xl, int xn, float *h, uint16_t *
             float a = acc[u];
             h[j0 + u] = tm >> u & 1u ? (a > 0.0f ? a : 0.0f) : 0x0p+0f;
         }
-        for (int u = 0; u < 2; u++)
-            hl[cnt] = (uint16_t)(j0 + u), cnt += (int)(tm >> u & 1u);
+        {
+            uint32_t bits = tm;
+            while (bits) {
+#if defined(__GNUC__) && !defined(__TINYC__)
+                const int u = __builtin_ctz(bits);
+#else
+                int u = 0;
+                while (!(bits >> u & 1u)) u++;
+#endif
+                hl[cnt++] = (uint16_t)(j0 + u);
+                bits &= bits - 1u;
+            }
+        }
     }
     {
         const int j0 = 2;
@@ -326,8 +359,19 @@ static int g_l1(const float *x, const uint16_t *xl, int xn, float *h, uint16_t *
             float a = acc[u];
             h[j0 + u] = tm >> u & 1u ? (a > 0.0f ? a : 0.0f) : 0x0p+0f;
         }
-        for (int u = 0; u < 1; u++)
-            hl[cnt] = (uint16_t)(j0 + u), cnt += (int)(tm >> u & 1u);
+        {
+            uint32_t bits = tm;
+            while (bits) {
+#if defined(__GNUC__) && !defined(__TINYC__)
+                const int u = __builtin_ctz(bits);
+#else
+                int u = 0;
+                while (!(bits >> u & 1u)) u++;
+#endif
+                hl[cnt++] = (uint16_t)(j0 + u);
+                bits &= bits - 1u;
+            }
+        }
     }
     return cnt;
 }
