@@ -52,6 +52,7 @@ static int load_weights(chk *c, const ast_stmt *s)
         char err[256];
         if (wf_load(c->a, path, &c->weights, err, sizeof err)) {
             diag_error(v->loc, "cannot load weights file '%s': %s", v->text, err);
+            c->weights_bad = 1;
             ok = 0;
         }
     }

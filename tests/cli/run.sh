@@ -26,6 +26,9 @@ expect 2 "bad prefix" -- "$dgc" models/demo.dg --prefix '1x' -o "$t/x.c"
 expect 2 "prefix with a quote" -- "$dgc" models/demo.dg --prefix 'a"b' -o "$t/x.c"
 expect 1 "missing model" -- "$dgc" "$t/none.dg" -o "$t/x.c"
 grep -q "none.dg: error: cannot open: No such file or directory" "$t/err" && ok || bad "missing model message"
+mkdir "$t/dir.dg"
+expect 1 "directory as model" -- "$dgc" check "$t/dir.dg"
+grep -q "dir.dg: error: read error: Is a directory" "$t/err" && ok || bad "directory as model message"
 
 # Compile; defaults: header next to the C file, included by base name.
 expect 0 "compile demo" -- "$dgc" models/demo.dg -o "$t/a.c"
