@@ -58,6 +58,13 @@ expect 1 "bad model" -- "$dgc" "$t/bad.dg" -o "$t/keep.c"
 [ "$(cat "$t/keep.c")" = old ] && ok || bad "old output kept after a failed compile"
 [ -z "$(ls "$t" | grep tmp)" ] && ok || bad "no temporary left behind"
 expect 1 "unwritable output" -- "$dgc" models/demo.dg -o "$t/no/such/dir/x.c"
+# Outputs that would overwrite the model or each other are usage errors.
+cp models/demo.dg models/demo.npz "$t/"
+expect 2 "-o names the model" -- "$dgc" "$t/demo.dg" -o "$t/demo.dg"
+grep -q "would overwrite the model" "$t/err" && cmp -s "$t/demo.dg" models/demo.dg && ok || bad "model kept"
+expect 2 "--header names the model" -- "$dgc" "$t/demo.dg" -o "$t/h.c" --header "$t/../$(basename "$t")/demo.dg"
+expect 2 "-o and --header the same" -- "$dgc" models/demo.dg -o "$t/same.c" --header "$t/same.c"
+grep -q "dgc: error: -o and --header both name" "$t/err" && [ ! -e "$t/same.c" ] && ok || bad "-o = --header message"
 
 # Labels cannot inject C: quotes, backslashes, newlines, trigraphs, comment ends.
 cat > "$t/lab.dg" <<'DG'

@@ -138,7 +138,8 @@ static void test_errors(void **state)
     expect_error("k \x01;", "unexpected byte 0x01");
     expect_error("k [1, , 2];", "error:");
     expect_error("k 1e99999;", "out of range");
-    expect_error("k \"\\x00\";", "two hex digits");
+    expect_error("k \"\\x00\";", "strings hold no NUL");
+    expect_error("k \"\\xg1\";", "two hex digits");
     expect_error("k { j 1 }", "t.dg:1:9: error: expected ';' or '{' before '}'");
 }
 
