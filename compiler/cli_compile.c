@@ -8,6 +8,7 @@
 #include "front.h"
 #include "ir.h"
 #include "outfile.h"
+#include "suggest.h"
 
 typedef struct compile_args {
     const char *model, *out, *header, *prefix;
@@ -41,6 +42,17 @@ static int target_args(const compile_args *ca, ir_target *t)
     return 1;
 }
 
+/* `dgc chek m.dg` would otherwise be "more than one model file": a first word
+ * with no '.' that is no file but is close to a command is a mistyped command. */
+static int mistyped_command(const char *w)
+{
+    static const char *const cmds[] = {"check", "stats", "run", "eval", "repl"};
+    struct stat st;
+    const char *near = strchr(w, '.') || !stat(w, &st) ? NULL : sg_closest(w, cmds, 5);
+    if (near) diag_fatal_msg("unknown command '%s'; did you mean '%s'?", w, near);
+    return near != NULL;
+}
+
 static int parse_args(int argc, char **argv, compile_args *ca)
 {
     for (int i = 1; i < argc; i++) {
@@ -64,6 +76,7 @@ static int parse_args(int argc, char **argv, compile_args *ca)
             diag_fatal_msg("unknown option '%s' (see dgc --help)", a);
             return 0;
         } else if (ca->model) {
+            if (ca->model == argv[1] && mistyped_command(ca->model)) return 0;
             diag_fatal_msg("more than one model file ('%s' and '%s')", ca->model, a);
             return 0;
         } else {
@@ -74,7 +87,7 @@ static int parse_args(int argc, char **argv, compile_args *ca)
         diag_fatal_msg("no model file (see dgc --help)");
         return 0;
     }
-    return 1;
+    return !(ca->model == argv[1] && mistyped_command(ca->model));
 }
 
 /* A prefix is pasted into C identifiers and macro names. */

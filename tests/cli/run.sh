@@ -21,6 +21,11 @@ grep -q 'usage: dgc' "$t/out" && ok || bad "--help prints usage"
 expect 2 "unknown option" -- "$dgc" --frobnicate models/demo.dg
 grep -q "dgc: error: unknown option '--frobnicate'" "$t/err" && ok || bad "unknown option message"
 expect 2 "no model" -- "$dgc"
+expect 2 "mistyped command" -- "$dgc" chek models/demo.dg
+grep -q "dgc: error: unknown command 'chek'; did you mean 'check'?" "$t/err" && ok || bad "mistyped command message"
+expect 2 "mistyped command alone" -- "$dgc" stat
+expect 2 "two models" -- "$dgc" models/demo.dg models/demo.dg
+grep -q "more than one model file" "$t/err" && ok || bad "two models message"
 expect 2 "-o without value" -- "$dgc" models/demo.dg -o
 expect 2 "bad prefix" -- "$dgc" models/demo.dg --prefix '1x' -o "$t/x.c"
 expect 2 "prefix with a quote" -- "$dgc" models/demo.dg --prefix 'a"b' -o "$t/x.c"
