@@ -26,7 +26,8 @@ void cli_usage(FILE *out)
           "                   tile and vector width presets\n"
           "  --tile N         units per tile, 0..32 (0: one dot product per open unit)\n"
           "  --vector-width N lanes of row dot products, 1..64\n"
-          "  --calibrate FILE sample inputs (.npy): units that open together share tiles\n"
+          "  --calibrate FILE sample inputs (CSV, .npy, IDX): units that open together\n"
+          "                   share tiles\n"
           "  --help           print this and exit\n"
           "  --version        print the version and exit\n",
           out);
