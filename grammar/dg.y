@@ -194,5 +194,7 @@ static void dgyerror(DGYLTYPE *loc, parse_ctx *ctx, void *scanner, const char *m
 {
     (void)scanner;
     ctx->syntax_errors++;
-    diag_error(yloc(ctx, *loc), "%s", msg);
+    /* bison's own words for its stack limit (YYMAXDEPTH) mean nothing to a user */
+    diag_error(yloc(ctx, *loc), "%s",
+               strcmp(msg, "memory exhausted") ? msg : "arrays or blocks nested too deeply");
 }
