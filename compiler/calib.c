@@ -1,12 +1,11 @@
 /* calib: the interpreter is the one definition of which units open, so
  * calibration asks it, in model order, and the IR passes map through
- * unit_index. Rows come through wfile (.npy) until the dataset readers
- * (data.h) are on this branch. */
+ * unit_index. Rows are read as `dgc run` reads them (data.h). */
 #include <string.h>
 #include "calib.h"
+#include "data.h"
 #include "diag.h"
 #include "interp.h"
-#include "wfile.h"
 
 static int dynamic(const mdl_op *op)
 {
@@ -37,23 +36,16 @@ void calib_run(arena *a, const mdl_model *m, const float *x, int n, ir_calib *c)
 int calib_load(arena *a, const mdl_model *m, const char *path, ir_calib *c)
 {
     char err[256];
-    wf_set set = {0};
-    if (wf_load(a, path, &set, err, sizeof err)) {
+    data_set ds;
+    if (data_load(a, path, 0, CALIB_MAX_ROWS, &ds, err, sizeof err)) {
         diag_fatal_msg("calibration file '%s': %s", path, err);
         return -1;
     }
-    const wf_tensor *t = set.n == 1 ? &set.t[0] : NULL;
-    if (!t) {
-        diag_fatal_msg("calibration file '%s': expected one array of inputs, found %d", path, set.n);
-        return -1;
-    }
-    long rows = t->ndim >= 2 ? (long)t->shape[0] : 1;
-    long dim = rows > 0 ? (long)(t->count / (size_t)rows) : 0;
-    if (rows < 1 || dim != m->n_in) {
-        diag_fatal_msg("calibration file '%s': rows of %ld values, model '%s' takes %d", path, dim,
+    if (ds.dim != m->n_in) {
+        diag_fatal_msg("calibration file '%s': rows of %d values, model '%s' takes %d", path, ds.dim,
                        m->name, m->n_in);
         return -1;
     }
-    calib_run(a, m, t->data, rows < CALIB_MAX_ROWS ? (int)rows : CALIB_MAX_ROWS, c);
+    calib_run(a, m, ds.x, (int)ds.rows, c);
     return 0;
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 #include "check.h"
 #include "check_int.h"
+#include "suggest.h"
 
 static const char *const c_keywords[] = {
     "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else",
@@ -52,6 +53,7 @@ static int load_weights(chk *c, const ast_stmt *s)
         char err[256];
         if (wf_load(c->a, path, &c->weights, err, sizeof err)) {
             diag_error(v->loc, "cannot load weights file '%s': %s", v->text, err);
+            c->weights_bad = 1;
             ok = 0;
         }
     }
@@ -220,7 +222,7 @@ mdl_model *chk_model(arena *a, const ast_file *f, const char *dir)
     mdl_model *m = c.m = ar_alloc(a, sizeof *m);
     m->path = f->path;
     m->ops = ar_array(a, MDL_MAX_OPS, sizeof *m->ops);
-    int ok = 1, width = 0, have_input = 0;
+    int ok = 1, width = 0, have_input = 0, lost = 0;
     const ast_stmt *model = NULL, *labels = NULL, *output = NULL, *input = NULL;
     if (!f->stmts) {
         diag_error(diag_loc(f->path, 1, 1, 0), "empty model: expected 'model NAME;'");
@@ -274,6 +276,7 @@ mdl_model *chk_model(arena *a, const ast_file *f, const char *dir)
             ok &= labels_stmt(&c, s);
         } else if (!strcmp(s->key, "layer") || !strcmp(s->key, "output")) {
             int is_output = s->key[0] == 'o';
+            if (lost) return NULL; /* reported; it may have been the input or a layer */
             if (!input) {
                 diag_error(s->loc, "'%s' before 'input': the input size must come first", s->key);
                 return NULL;
@@ -308,6 +311,10 @@ mdl_model *chk_model(arena *a, const ast_file *f, const char *dir)
                                               "output"};
             chk_unknown(s, "a model file", top, 6);
             ok = 0;
+            /* a mistyped input or layer leaves the widths after it unknown */
+            const char *near = sg_closest(s->key, top, 6);
+            lost |= s->has_block || (near && (!strcmp(near, "input") || !strcmp(near, "layer") ||
+                                              !strcmp(near, "output")));
         }
     }
     if (!ok || diag_errors()) return NULL;

@@ -223,6 +223,8 @@ static const float *named_tensor(chk *c, const ast_val *v, const char *what, int
 {
     const wf_tensor *t = wf_find(&c->weights, v->text);
     if (!t) {
+        /* the file that failed to load was reported; its tensors would only repeat it */
+        if (c->weights_bad) return NULL;
         const char *near = sg_closest(v->text, tensor_names(c), c->weights.n);
         if (c->weights.n == 0)
             diag_error(v->loc, "tensor '%s' not found: the model names no weights file", v->text);

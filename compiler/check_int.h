@@ -9,6 +9,7 @@ typedef struct chk {
     arena *a;
     const char *dir;
     wf_set weights;
+    int weights_bad;            /* a weights file failed to load */
     mdl_model *m;
     long params;
 } chk;

@@ -1,12 +1,14 @@
 /* dgc [options] MODEL.dg -o OUT.c: the compiler proper. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "calib.h"
 #include "cli.h"
 #include "emit.h"
 #include "front.h"
 #include "ir.h"
 #include "outfile.h"
+#include "suggest.h"
 
 typedef struct compile_args {
     const char *model, *out, *header, *prefix;
@@ -40,6 +42,17 @@ static int target_args(const compile_args *ca, ir_target *t)
     return 1;
 }
 
+/* `dgc chek m.dg` would otherwise be "more than one model file": a first word
+ * with no '.' that is no file but is close to a command is a mistyped command. */
+static int mistyped_command(const char *w)
+{
+    static const char *const cmds[] = {"check", "stats", "run", "eval", "repl"};
+    struct stat st;
+    const char *near = strchr(w, '.') || !stat(w, &st) ? NULL : sg_closest(w, cmds, 5);
+    if (near) diag_fatal_msg("unknown command '%s'; did you mean '%s'?", w, near);
+    return near != NULL;
+}
+
 static int parse_args(int argc, char **argv, compile_args *ca)
 {
     for (int i = 1; i < argc; i++) {
@@ -63,6 +76,7 @@ static int parse_args(int argc, char **argv, compile_args *ca)
             diag_fatal_msg("unknown option '%s' (see dgc --help)", a);
             return 0;
         } else if (ca->model) {
+            if (ca->model == argv[1] && mistyped_command(ca->model)) return 0;
             diag_fatal_msg("more than one model file ('%s' and '%s')", ca->model, a);
             return 0;
         } else {
@@ -73,7 +87,7 @@ static int parse_args(int argc, char **argv, compile_args *ca)
         diag_fatal_msg("no model file (see dgc --help)");
         return 0;
     }
-    return 1;
+    return !(ca->model == argv[1] && mistyped_command(ca->model));
 }
 
 /* A prefix is pasted into C identifiers and macro names. */
@@ -105,6 +119,29 @@ static const char *swap_ext(arena *a, const char *path, const char *from, const 
     return ar_printf(a, "%s%s", path, to);
 }
 
+/* Names one file twice: the same path, or two paths to one existing file. */
+static int same_file(const char *x, const char *y)
+{
+    struct stat sx, sy;
+    if (!strcmp(x, y)) return 1;
+    return !stat(x, &sx) && !stat(y, &sy) && sx.st_dev == sy.st_dev && sx.st_ino == sy.st_ino;
+}
+
+/* Refuses outputs that would overwrite the model or each other (usage errors). */
+static int outputs_distinct(const char *model, const char *out, const char *header)
+{
+    const char *clash = same_file(model, out) ? out : header && same_file(model, header) ? header : NULL;
+    if (clash) {
+        diag_fatal_msg("output '%s' would overwrite the model", clash);
+        return 0;
+    }
+    if (header && same_file(out, header)) {
+        diag_fatal_msg("-o and --header both name '%s'", out);
+        return 0;
+    }
+    return 1;
+}
+
 int cli_compile(int argc, char **argv)
 {
     compile_args ca = {0};
@@ -117,15 +154,19 @@ int cli_compile(int argc, char **argv)
     if (!target_args(&ca, &tg)) return 2;
     arena a;
     ar_init(&a);
+    const char *out = ca.out ? ca.out : swap_ext(&a, base_name(ca.model), ".dg", ".c");
+    int to_stdout = !strcmp(out, "-");
+    const char *header = ca.header ? ca.header : to_stdout ? NULL : swap_ext(&a, out, ".c", ".h");
+    if (!outputs_distinct(ca.model, out, header)) {
+        ar_free(&a);
+        return 2;
+    }
     int rc = 1;
     mdl_model *m = front_load_file(&a, ca.model);
     if (!m) goto done;
     ir_calib cal;
     if (ca.calibrate && calib_load(&a, m, ca.calibrate, &cal)) goto done;
     ir_program *p = ir_lower_for(&a, m, &tg, ca.calibrate ? &cal : NULL, ca.dense);
-    const char *out = ca.out ? ca.out : swap_ext(&a, base_name(ca.model), ".dg", ".c");
-    int to_stdout = !strcmp(out, "-");
-    const char *header = ca.header ? ca.header : to_stdout ? NULL : swap_ext(&a, out, ".c", ".h");
     emit_opts eo = {0};
     eo.prefix = ca.prefix ? ca.prefix : m->name;
     eo.header_name = header ? base_name(header) : NULL; /* NULL: declarations inline */

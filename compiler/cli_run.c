@@ -1,6 +1,7 @@
 /* dgc run MODEL.dg [--input FILE] [--labels FILE] [--index I] [--limit N]
  * [--json]: each input row through the JIT: the class, the logits, the open
  * units of each layer and the input's relMAC; --json one object per line. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
@@ -19,9 +20,14 @@ static const char run_usage[] =
 int cli_count_arg(const char *opt, const char *s, long min, long *out)
 {
     char *end;
+    errno = 0;
     long v = strtol(s, &end, 10);
     if (!*s || *end || v < min) {
         diag_fatal_msg("%s needs an integer of at least %ld, not '%s'", opt, min, s);
+        return -1;
+    }
+    if (errno == ERANGE) { /* strtol's clamped value would be reported as if typed */
+        diag_fatal_msg("%s '%s' is too large", opt, s);
         return -1;
     }
     *out = v;

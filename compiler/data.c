@@ -306,7 +306,7 @@ static int parse_csv(const unsigned char *b, size_t n, fvec *f, table *t, char *
 {
     const char *s = (const char *)b, *end = s + n;
     if (memchr(b, 0, n)) return fail(err, errlen, "not a CSV, .npy or IDX file (binary data)");
-    long line = 0, rows = 0;
+    long line = 0, rows = 0, header = 0;
     long dim = -1;
     while (s < end) {
         const char *e = memchr(s, '\n', (size_t)(end - s));
@@ -321,6 +321,7 @@ static int parse_csv(const unsigned char *b, size_t n, fvec *f, table *t, char *
         if (c < 0 && rows == 0 && dim == -1 && badlen > 0) {
             f->n = before; /* a header line of words */
             dim = -2;
+            header = line;
             s = e + 1;
             continue;
         }
@@ -341,6 +342,10 @@ static int parse_csv(const unsigned char *b, size_t n, fvec *f, table *t, char *
         }
         s = e + 1;
     }
+    /* a lone row with a typo was skipped as a header: say so, not just "no rows" */
+    if (rows == 0 && header)
+        return fail(err, errlen, "the file holds no rows (line %ld, not all numbers, was taken as a header)",
+                    header);
     t->rows = rows;
     t->dim = dim > 0 ? (int)dim : 0;
     t->f = f->v;

@@ -33,6 +33,8 @@ dg_loc diag_loc(const char *file, int line, int col, int len)
 
 dg_loc diag_noloc(const char *file) { return diag_loc(file, 0, 0, 0); }
 
+enum { QUOTE_MAX = 160, QUOTE_BEFORE = 60 }; /* columns of a quoted line, before the caret */
+
 static void quote_line(dg_loc loc)
 {
     for (int i = d_nsrc - 1; i >= 0; i--) {
@@ -44,15 +46,22 @@ static void quote_line(dg_loc loc)
         const char *e = p;
         while (e < end && *e != '\n' && *e != '\r') e++;
         int width = (int)(e - p);
-        fprintf(d_out, "%5d | ", loc.line);
-        for (const char *q = p; q < e; q++)
+        /* A long line (a weight matrix on one line) is quoted around the column. */
+        int from = 0, to = width;
+        if (width > QUOTE_MAX) {
+            from = loc.col - 1 > QUOTE_BEFORE ? loc.col - 1 - QUOTE_BEFORE : 0;
+            if (from > width - QUOTE_MAX) from = width - QUOTE_MAX;
+            to = from + QUOTE_MAX;
+        }
+        fprintf(d_out, "%5d | %s", loc.line, from ? "..." : "");
+        for (const char *q = p + from; q < p + to; q++)
             fputc((*q == '\t' || (unsigned char)*q >= 0x20) ? *q : ' ', d_out);
-        fputs("\n      | ", d_out);
+        fprintf(d_out, "%s\n      | %s", to < width ? "..." : "", from ? "   " : "");
         /* Keep tabs in the caret line so the caret lines up under them. */
-        for (int c = 1; c < loc.col && c <= width; c++)
+        for (int c = from + 1; c < loc.col && c <= to; c++)
             fputc(p[c - 1] == '\t' ? '\t' : ' ', d_out);
         fputc('^', d_out);
-        for (int c = 1; c < loc.len && loc.col + c <= width; c++) fputc('~', d_out);
+        for (int c = 1; c < loc.len && loc.col + c <= to; c++) fputc('~', d_out);
         fputc('\n', d_out);
         return;
     }

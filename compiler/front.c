@@ -48,10 +48,11 @@ char *front_read_file(arena *a, const char *path, size_t *lenp)
         }
         cap *= 2;
     }
-    int err = ferror(fp);
+    /* errno is read before fclose: a directory opens but fails with EISDIR */
+    int err = ferror(fp) ? errno : 0;
     fclose(fp);
     if (err) {
-        diag_error(diag_noloc(path), "read error");
+        diag_error(diag_noloc(path), "read error: %s", strerror(err));
         return NULL;
     }
     buf[len] = 0;

@@ -22,11 +22,12 @@ void cli_usage(FILE *out)
           "  --header FILE    write the header here (default: OUT with .c replaced by .h)\n"
           "  --prefix NAME    prefix of every generated symbol (default: the model name)\n"
           "  --dense          ignore every gate: compute every unit (the baseline)\n"
-          "  --target NAME    x86-64 (default), cortex-m4, cortex-m0 or generic: tile and\n"
-          "                   vector width presets\n"
+          "  --target NAME    x86-64 (default), cortex-m4, cortex-m0, generic or tcc:\n"
+          "                   tile and vector width presets\n"
           "  --tile N         units per tile, 0..32 (0: one dot product per open unit)\n"
           "  --vector-width N lanes of row dot products, 1..64\n"
-          "  --calibrate FILE sample inputs (.npy): units that open together share tiles\n"
+          "  --calibrate FILE sample inputs (CSV, .npy, IDX): units that open together\n"
+          "                   share tiles\n"
           "  --help           print this and exit\n"
           "  --version        print the version and exit\n",
           out);

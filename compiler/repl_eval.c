@@ -74,12 +74,12 @@ static int parse_vector(const char *text, int n, float *in)
     return 0;
 }
 
-static int parse_count(const char *s, const char *what, long max, long *out)
+static int parse_count(const char *s, const char *what, long min, long max, long *out)
 {
     char *end;
     long v = strtol(s, &end, 10);
-    if (!*s || *end || v < 0 || v > max) {
-        diag_fatal_msg("%s must be a whole number from 0 to %ld, not '%s'", what, max, s);
+    if (!*s || *end || v < min || v > max) {
+        diag_fatal_msg("%s must be a whole number from %ld to %ld, not '%s'", what, min, max, s);
         return -1;
     }
     *out = v;
@@ -181,7 +181,7 @@ int rc_eval(repl *r, int argc, char **argv, const char *rest)
             goto done;
         }
         if (argc == 3) {
-            if (parse_count(argv[2], "the seed", 0x7fffffffL, &seed)) goto done;
+            if (parse_count(argv[2], "the seed", 0, 0x7fffffffL, &seed)) goto done;
             r->rng = 0x9e3779b97f4a7c15ULL ^ ((unsigned long long)seed * 0xbf58476d1ce4e5b9ULL);
             if (!r->rng) r->rng = 1;
         }
@@ -192,7 +192,7 @@ int rc_eval(repl *r, int argc, char **argv, const char *rest)
             diag_fatal_msg("usage: eval FILE [ROW]");
             goto done;
         }
-        if (argc == 3 && parse_count(argv[2], "the row", 0x7fffffffL, &row)) goto done;
+        if (argc == 3 && parse_count(argv[2], "the row", 0, 0x7fffffffL, &row)) goto done;
         data_set ds;
         char err[256];
         if (data_load(&a, w, row, 1, &ds, err, sizeof err)) {
@@ -224,10 +224,7 @@ int rc_time(repl *r, int argc, char **argv, const char *rest)
         diag_fatal_msg("usage: time [N]");
         return -1;
     }
-    if (argc == 2 && (parse_count(argv[1], "N", 100000000L, &n) || n == 0)) {
-        if (n == 0) diag_fatal_msg("N must be at least 1");
-        return -1;
-    }
+    if (argc == 2 && parse_count(argv[1], "N", 1, 100000000L, &n)) return -1;
     const mdl_model *m = r->b->m;
     arena a;
     ar_init(&a);
@@ -293,7 +290,7 @@ int rc_accuracy(repl *r, int argc, char **argv, const char *rest)
     /* A last word that is a number is N; otherwise it names the labels. */
     const char *last = argv[argc - 1];
     int n_given = argc > 2 && strspn(last, "0123456789") == strlen(last);
-    if (n_given && parse_count(last, "N", 0x7fffffffL, &limit)) return -1;
+    if (n_given && parse_count(last, "N", 0, 0x7fffffffL, &limit)) return -1;
     if (argc == 4 && !n_given) {
         diag_fatal_msg("usage: accuracy FILE [LABELS] [N] (N is a number, not '%s')", last);
         return -1;

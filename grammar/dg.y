@@ -15,6 +15,7 @@ int dgylex(DGYSTYPE *lval, DGYLTYPE *lloc, void *scanner);
 }
 
 %code {
+#include <string.h>
 static void dgyerror(DGYLTYPE *loc, parse_ctx *ctx, void *scanner, const char *msg);
 static dg_loc yloc(parse_ctx *ctx, DGYLTYPE l)
 {
@@ -156,9 +157,16 @@ static const char *describe(parse_ctx *ctx, yysymbol_kind_t k, char *buf, size_t
 static int yyreport_syntax_error(const yypcontext_t *pc, parse_ctx *ctx, void *scanner)
 {
     (void)scanner;
-    enum { MAXEXP = 6 };
+    enum { MAXEXP = 32 };
     yysymbol_kind_t exp[MAXEXP];
     int n = yypcontext_expected_tokens(pc, exp, MAXEXP);
+    /* inside an array no word may come next; a number or '[' must */
+    int word = 0, open = 0, close = 0;
+    for (int i = 0; i < n; i++) {
+        word |= exp[i] == YYSYMBOL_WORD;
+        open |= !strcmp(yysymbol_name(exp[i]), "'['");
+        close |= !strcmp(yysymbol_name(exp[i]), "']'");
+    }
     char what[128], found[96];
     size_t w = 0;
     what[0] = 0;
@@ -169,7 +177,8 @@ static int yyreport_syntax_error(const yypcontext_t *pc, parse_ctx *ctx, void *s
             if (w >= sizeof what) break;
         }
     } else {
-        snprintf(what, sizeof what, "a statement");
+        snprintf(what, sizeof what, "%s",
+                 open && !word ? (close ? "a number or ']'" : "a number") : "a statement");
     }
     const char *f = describe(ctx, yypcontext_token(pc), found, sizeof found);
     const DGYLTYPE *l = yypcontext_location(pc);
@@ -185,5 +194,7 @@ static void dgyerror(DGYLTYPE *loc, parse_ctx *ctx, void *scanner, const char *m
 {
     (void)scanner;
     ctx->syntax_errors++;
-    diag_error(yloc(ctx, *loc), "%s", msg);
+    /* bison's own words for its stack limit (YYMAXDEPTH) mean nothing to a user */
+    diag_error(yloc(ctx, *loc), "%s",
+               strcmp(msg, "memory exhausted") ? msg : "arrays or blocks nested too deeply");
 }

@@ -303,6 +303,8 @@ def export(model, dg_path):
         text, tensors = build(model, name)
     text = text.replace(f'weights "{name}.safetensors"', f'weights "{base}.safetensors"')
     st = os.path.join(os.path.dirname(dg_path) or ".", base + ".safetensors")
+    # after build(): a refused model leaves no directory behind either
+    os.makedirs(os.path.dirname(dg_path) or ".", exist_ok=True)
     tmps = [_write_atomic(st, safetensors_bytes(tensors)), _write_atomic(dg_path, text.encode())]
     os.replace(tmps[0], st)
     os.replace(tmps[1], dg_path)
@@ -323,6 +325,9 @@ def main(argv):
         export(model, argv[2])
     except ExportError as e:
         print(f"dgexport: error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:
+        print(f"dgexport: error: cannot write '{argv[2]}': {e.strerror}", file=sys.stderr)
         return 2
     return 0
 

@@ -21,11 +21,19 @@ grep -q 'usage: dgc' "$t/out" && ok || bad "--help prints usage"
 expect 2 "unknown option" -- "$dgc" --frobnicate models/demo.dg
 grep -q "dgc: error: unknown option '--frobnicate'" "$t/err" && ok || bad "unknown option message"
 expect 2 "no model" -- "$dgc"
+expect 2 "mistyped command" -- "$dgc" chek models/demo.dg
+grep -q "dgc: error: unknown command 'chek'; did you mean 'check'?" "$t/err" && ok || bad "mistyped command message"
+expect 2 "mistyped command alone" -- "$dgc" stat
+expect 2 "two models" -- "$dgc" models/demo.dg models/demo.dg
+grep -q "more than one model file" "$t/err" && ok || bad "two models message"
 expect 2 "-o without value" -- "$dgc" models/demo.dg -o
 expect 2 "bad prefix" -- "$dgc" models/demo.dg --prefix '1x' -o "$t/x.c"
 expect 2 "prefix with a quote" -- "$dgc" models/demo.dg --prefix 'a"b' -o "$t/x.c"
 expect 1 "missing model" -- "$dgc" "$t/none.dg" -o "$t/x.c"
 grep -q "none.dg: error: cannot open: No such file or directory" "$t/err" && ok || bad "missing model message"
+mkdir "$t/dir.dg"
+expect 1 "directory as model" -- "$dgc" check "$t/dir.dg"
+grep -q "dir.dg: error: read error: Is a directory" "$t/err" && ok || bad "directory as model message"
 
 # Compile; defaults: header next to the C file, included by base name.
 expect 0 "compile demo" -- "$dgc" models/demo.dg -o "$t/a.c"
@@ -55,6 +63,13 @@ expect 1 "bad model" -- "$dgc" "$t/bad.dg" -o "$t/keep.c"
 [ "$(cat "$t/keep.c")" = old ] && ok || bad "old output kept after a failed compile"
 [ -z "$(ls "$t" | grep tmp)" ] && ok || bad "no temporary left behind"
 expect 1 "unwritable output" -- "$dgc" models/demo.dg -o "$t/no/such/dir/x.c"
+# Outputs that would overwrite the model or each other are usage errors.
+cp models/demo.dg models/demo.npz "$t/"
+expect 2 "-o names the model" -- "$dgc" "$t/demo.dg" -o "$t/demo.dg"
+grep -q "would overwrite the model" "$t/err" && cmp -s "$t/demo.dg" models/demo.dg && ok || bad "model kept"
+expect 2 "--header names the model" -- "$dgc" "$t/demo.dg" -o "$t/h.c" --header "$t/../$(basename "$t")/demo.dg"
+expect 2 "-o and --header the same" -- "$dgc" models/demo.dg -o "$t/same.c" --header "$t/same.c"
+grep -q "dgc: error: -o and --header both name" "$t/err" && [ ! -e "$t/same.c" ] && ok || bad "-o = --header message"
 
 # Labels cannot inject C: quotes, backslashes, newlines, trigraphs, comment ends.
 cat > "$t/lab.dg" <<'DG'

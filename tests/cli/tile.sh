@@ -68,6 +68,13 @@ grep -q 'c_l0_unit\[' "$t/c1.c" && ok || bad "calibration permuted the gated lay
 warnfree "$t/c1.c" && ok || bad "calibrated C not warning-free"
 expect 0 "calibrate again" -- "$dgc" "$t/c.dg" --calibrate "$t/cal.npy" --tile 8 -o "$t/c2.c" --header "$t/c1.h"
 cmp -s "$t/c1.c" "$t/c2.c" && ok || bad "calibrated output is deterministic"
+# The same rows as CSV (gzip'd): calibration reads what dgc run reads.
+/usr/bin/python3 -c "
+import numpy as np
+np.savetxt('$t/cal.csv', np.load('$t/cal.npy'), fmt='%.9g')"
+gzip "$t/cal.csv"
+expect 0 "calibrate from CSV" -- "$dgc" "$t/c.dg" --calibrate "$t/cal.csv.gz" --tile 8 -o "$t/c4.c" --header "$t/c1.h"
+cmp -s "$t/c1.c" "$t/c4.c" && ok || bad "calibration from CSV differs from .npy"
 expect 1 "calibration rows of the wrong width" -- "$dgc" "$t/c.dg" --calibrate "$t/wide.npy" -o "$t/c3.c"
 grep -q "calibration file '.*wide.npy': rows of 3 values, model 'c' takes 1" "$t/err" && ok \
     || bad "wrong width message"

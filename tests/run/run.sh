@@ -60,6 +60,7 @@ golden run_label_count 1 -- run demo.dg --input rows.csv --labels labels5.csv
 golden run_nomodel 1 -- run none.dg --input rows.csv
 golden run_limit0 2 -- run demo.dg --input rows.csv --limit 0
 golden run_index_word 2 -- run demo.dg --input rows.csv --index two
+golden run_index_huge 2 -- run demo.dg --input rows.csv --index 99999999999999999999
 golden run_option 2 -- run demo.dg --frobnicate
 golden run_noarg 2 -- run demo.dg --input
 golden run_usage 2 -- run

@@ -138,8 +138,13 @@ static void test_errors(void **state)
     expect_error("k \x01;", "unexpected byte 0x01");
     expect_error("k [1, , 2];", "error:");
     expect_error("k 1e99999;", "out of range");
-    expect_error("k \"\\x00\";", "two hex digits");
+    expect_error("k \"\\x00\";", "strings hold no NUL");
+    expect_error("k \"\\xg1\";", "two hex digits");
     expect_error("k { j 1 }", "t.dg:1:9: error: expected ';' or '{' before '}'");
+    static char deep[2 + 20000 + 1];
+    memcpy(deep, "k ", 2);
+    memset(deep + 2, '[', 20000);
+    expect_error(deep, "arrays or blocks nested too deeply");
 }
 
 static void test_several_errors_one_run(void **state)

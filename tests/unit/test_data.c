@@ -94,6 +94,8 @@ static void csv_errors(void **state)
     load_fails(text("n.csv", "1,nan\n"), 0, -1, "line 1: a value is not a finite float");
     load_fails(text("h.csv", "a,b\nc,d\n"), 0, -1, "line 2: 'c' is not a number");
     load_fails(text("z.csv", "# nothing\n\n"), 0, -1, "the file holds no rows");
+    load_fails(text("y.csv", "# one row, one typo\n1,2,x\n\n"), 0, -1,
+               "the file holds no rows (line 2, not all numbers, was taken as a header)");
     load_fails(text("o.csv", "1\n2\n"), 2, -1, "row index 2 is out of range (the file has 2 rows)");
     load_fails(fixture("bin.csv", "1\0002", 3, 0), 0, -1, "not a CSV, .npy or IDX file (binary data)");
     load_fails(ar_printf(&A, "%s/none.csv", dir), 0, -1, "cannot open: No such file or directory");

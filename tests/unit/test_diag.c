@@ -51,6 +51,24 @@ static void test_tabs_keep_alignment(void **state)
                              "      | \t     ^\n");
 }
 
+static void test_long_line_window(void **state)
+{
+    (void)state;
+    static char src[1001];
+    memset(src, 'a', 1000);
+    memcpy(src + 499, "BAD", 3); /* columns 500..502 */
+    diag_source("l.dg", src, strlen(src));
+    diag_error(diag_loc("l.dg", 1, 500, 3), "bad");
+    fflush(out);
+    char want[512], line[200];
+    memset(line, 'a', 160);
+    memcpy(line + 60, "BAD", 3);
+    line[160] = 0;
+    snprintf(want, sizeof want, "l.dg:1:500: error: bad\n    1 | ...%s...\n      | %*s^~~\n", line,
+             3 + 60, "");
+    assert_string_equal(buf, want);
+}
+
 static void test_no_location(void **state)
 {
     (void)state;
@@ -94,6 +112,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_error_with_caret, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tabs_keep_alignment, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_long_line_window, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_location, setup, teardown),
         cmocka_unit_test_setup_teardown(test_caret_clipped_to_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_error_cap, setup, teardown),
