@@ -334,8 +334,8 @@ static int parse_csv(const unsigned char *b, size_t n, fvec *f, table *t, char *
         if (nonfinite) return fail(err, errlen, "line %ld: a value is not a finite float", line);
         if (c > 0) {
             if (dim >= 0 && c != dim)
-                return fail(err, errlen, "line %ld has %ld values, expected %ld as on the first row",
-                            line, c, dim);
+                return fail(err, errlen, "line %ld has %ld value%s, expected %ld as on the first row",
+                            line, c, c == 1 ? "" : "s", dim);
             if (c > 1L << 24) return fail(err, errlen, "line %ld is too long", line);
             dim = c;
             rows++;

@@ -98,6 +98,9 @@ grep -q "only the next layer's columns are skipped" "$t/out" && ok || bad "stats
 expect 0 "stats json" -- "$dgc" stats models/demo.dg --json
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["parameters"]==1428 and len(d["layers"])==4' "$t/out" \
     && ok || bad "stats --json is valid JSON with the counts"
+echo 'model one; input 2; output o dense 2 { weight [[1, 0], [0, 1]]; }' > "$t/one.dg"
+expect 0 "stats one layer" -- "$dgc" stats "$t/one.dg"
+grep -q '^model one: 2 inputs, 2 outputs, 1 layer$' "$t/out" && ok || bad "stats says '1 layer'"
 
 echo "cli: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -88,6 +88,7 @@ static void csv_errors(void **state)
 {
     (void)state;
     load_fails(text("r.csv", "1,2,3\n4,5\n"), 0, -1, "line 2 has 2 values, expected 3 as on the first row");
+    load_fails(text("s.csv", "1,2\n3\n"), 0, -1, "line 2 has 1 value, expected 2 as on the first row");
     load_fails(text("w.csv", "1,2\n3,abc\n"), 0, -1, "line 2: 'abc' is not a number");
     load_fails(text("e.csv", "1,,2\n"), 0, -1, "line 1: empty value");
     load_fails(text("t.csv", "1,2,\n"), 0, -1, "line 1: empty value");
