@@ -204,12 +204,16 @@ done:
     return rc;
 }
 
+int rb_need_model(const repl *r)
+{
+    if (r->b) return 1;
+    diag_fatal_msg("no model loaded (use 'load FILE' or type declarations)");
+    return 0;
+}
+
 const mdl_op *rb_find_layer(repl *r, const char *name)
 {
-    if (!r->b) {
-        diag_fatal_msg("no model loaded (use 'load FILE' or type declarations)");
-        return NULL;
-    }
+    if (!rb_need_model(r)) return NULL;
     const mdl_model *m = r->b->m;
     const char *names[MDL_MAX_OPS];
     for (int i = 0; i < m->n_ops; i++) {

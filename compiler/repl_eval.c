@@ -11,13 +11,6 @@
 #include "repl_int.h"
 #include "repl_mask.h"
 
-static int need_model(const repl *r)
-{
-    if (r->b) return 1;
-    diag_fatal_msg("no model loaded (use 'load FILE' or type declarations)");
-    return 0;
-}
-
 static double now_ms(void)
 {
     struct timespec ts;
@@ -161,7 +154,7 @@ static int eval_one(repl *r, const float *in)
 
 int rc_eval(repl *r, int argc, char **argv, const char *rest)
 {
-    if (!need_model(r)) return -1;
+    if (!rb_need_model(r)) return -1;
     const mdl_model *m = r->b->m;
     if (argc < 2) {
         diag_fatal_msg("usage: eval VALUES | eval FILE [ROW] | eval random [SEED]");
@@ -218,7 +211,7 @@ done:
 int rc_time(repl *r, int argc, char **argv, const char *rest)
 {
     (void)rest;
-    if (!need_model(r)) return -1;
+    if (!rb_need_model(r)) return -1;
     long n = 1000;
     if (argc > 2) {
         diag_fatal_msg("usage: time [N]");
@@ -280,7 +273,7 @@ enum { CHUNK = 512 };
 int rc_accuracy(repl *r, int argc, char **argv, const char *rest)
 {
     (void)rest;
-    if (!need_model(r)) return -1;
+    if (!rb_need_model(r)) return -1;
     if (argc < 2 || argc > 4) {
         diag_fatal_msg("usage: accuracy FILE [LABELS] [N]");
         return -1;

@@ -64,6 +64,8 @@ int rb_load_file(repl *r, const char *path);
 int rb_rebuild(repl *r, const char *what);
 /* A typed declaration (one or more statements). */
 int rb_declare(repl *r, const char *text);
+/* 1 when a model is built; otherwise says so (through diag) and returns 0. */
+int rb_need_model(const repl *r);
 const mdl_op *rb_find_layer(repl *r, const char *name); /* reports when missing */
 void rb_free(repl_build *b);
 

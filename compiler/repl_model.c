@@ -183,10 +183,7 @@ static int show_layer(repl *r, const char *name)
 int rc_show(repl *r, int argc, char **argv, const char *rest)
 {
     (void)rest;
-    if (!r->b) {
-        diag_fatal_msg("no model loaded (use 'load FILE' or type declarations)");
-        return -1;
-    }
+    if (!rb_need_model(r)) return -1;
     if (argc > 2) {
         diag_fatal_msg("usage: show [LAYER]");
         return -1;
@@ -219,10 +216,7 @@ int rc_show(repl *r, int argc, char **argv, const char *rest)
 int rc_emit(repl *r, int argc, char **argv, const char *rest)
 {
     (void)rest;
-    if (!r->b) {
-        diag_fatal_msg("no model loaded (use 'load FILE' or type declarations)");
-        return -1;
-    }
+    if (!rb_need_model(r)) return -1;
     if (argc != 2 || !strcmp(argv[1], "-")) {
         diag_fatal_msg("usage: emit FILE");
         return -1;
