@@ -1,18 +1,7 @@
 #!/bin/sh
 # Command-line behaviour of dgc: outputs, exit codes, atomic writes,
 # determinism, prefixes and label escaping. Run from the repository root.
-dgc=$(pwd)/${1:-./dgc}
-t=$(mktemp -d)
-trap 'rm -rf "$t"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
-expect() { # expect STATUS DESCRIPTION -- command...
-    want=$1; what=$2; shift 3
-    "$@" >"$t/out" 2>"$t/err"; got=$?
-    [ "$got" = "$want" ] && ok || { bad "$what: exit $got, expected $want"; cat "$t/err"; }
-}
+. tests/cli/lib.sh
 
 expect 0 "--version" -- "$dgc" --version
 grep -q '^dgc [0-9]' "$t/out" && ok || bad "--version prints 'dgc VERSION'"
@@ -102,5 +91,4 @@ echo 'model one; input 2; output o dense 2 { weight [[1, 0], [0, 1]]; }' > "$t/o
 expect 0 "stats one layer" -- "$dgc" stats "$t/one.dg"
 grep -q '^model one: 2 inputs, 2 outputs, 1 layer$' "$t/out" && ok || bad "stats says '1 layer'"
 
-echo "cli: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+summary cli

@@ -3,18 +3,7 @@
 # --calibrate; bad values are usage errors, every target's C compiles
 # warning-free (gcc, tcc, arm-none-eabi-gcc), calibration is deterministic.
 # Run from the repository root. What the code computes: tests/e2e.
-dgc=$(pwd)/${1:-./dgc}
-t=$(mktemp -d)
-trap 'rm -rf "$t"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
-expect() { # expect STATUS DESCRIPTION -- command...
-    want=$1; what=$2; shift 3
-    "$@" >"$t/out" 2>"$t/err"; got=$?
-    [ "$got" = "$want" ] && ok || { bad "$what: exit $got, expected $want"; cat "$t/err"; }
-}
+. tests/cli/lib.sh
 warnfree() { # warnfree FILE.c [arm flags]: gcc and tcc, or arm-none-eabi-gcc
     if [ $# -gt 1 ]; then
         f=$1; shift
@@ -82,5 +71,4 @@ expect 1 "missing calibration file" -- "$dgc" "$t/c.dg" --calibrate "$t/none.npy
 grep -q "calibration file '.*none.npy'" "$t/err" && ok || bad "missing calibration message"
 [ ! -e "$t/c3.c" ] && ok || bad "no output after a calibration error"
 
-echo "cli-tile: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+summary cli-tile
