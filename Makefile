@@ -59,9 +59,9 @@ cli: dgc
 e2e: dgc $(B)/tests/e2e_random
 	@$(B)/tests/e2e_random
 
-$(B)/tests/e2e_random: tests/e2e/e2e_random.c $(B)/libdgc.a
+$(B)/tests/e2e_random: tests/e2e/e2e_random.c tests/common/emit_dir.c tests/common/emit_dir.h $(B)/libdgc.a
 	@mkdir -p $(B)/tests
-	$(CC) $(WARN) $(CFLAGS) -Icompiler -I$(B) -o $@ $< $(B)/libdgc.a $(LDLIBS)
+	$(CC) $(WARN) $(CFLAGS) -Icompiler -Itests/common -I$(B) -o $@ $< tests/common/emit_dir.c $(B)/libdgc.a $(LDLIBS)
 
 # Each mk/*.mk fragment owns one area (its rules, its suites); a fragment
 # adds the suites `make check` must run to CHECK_SUITES.

@@ -8,9 +8,9 @@ BENCH_MODELS ?= $(or $(wildcard models/fashion_*.dg),$(B)/bench/big/big.dg model
 bench: $(B)/tools/bench $(BENCH_MODELS)
 	@$(B)/tools/bench $(if $(filter 1,$(BENCH_JSON)),--json) $(BENCH_MODELS)
 
-$(B)/tools/bench: tools/bench/bench.c $(B)/libdgc.a
+$(B)/tools/bench: tools/bench/bench.c tests/common/emit_dir.c tests/common/emit_dir.h $(B)/libdgc.a
 	@mkdir -p $(B)/tools
-	$(CC) $(WARN) $(CFLAGS) -Icompiler -I$(B) -o $@ $< $(B)/libdgc.a $(LDLIBS)
+	$(CC) $(WARN) $(CFLAGS) -Icompiler -Itests/common -I$(B) -o $@ $< tests/common/emit_dir.c $(B)/libdgc.a $(LDLIBS)
 
 $(B)/bench/big/big.dg: tools/make_big_model.py
 	/usr/bin/python3 tools/make_big_model.py $(B)/bench/big

@@ -13,9 +13,9 @@ CHECK_SUITES += run-tests
 e2e-models: dgc $(B)/tests/e2e_models
 	@$(B)/tests/e2e_models ./dgc
 
-$(B)/tests/e2e_models: tests/e2e/e2e_models.c $(B)/libdgc.a
+$(B)/tests/e2e_models: tests/e2e/e2e_models.c tests/common/emit_dir.c tests/common/emit_dir.h $(B)/libdgc.a
 	@mkdir -p $(B)/tests
-	$(CC) $(WARN) $(CFLAGS) -Icompiler -I$(B) -o $@ $< $(B)/libdgc.a $(LDLIBS)
+	$(CC) $(WARN) $(CFLAGS) -Icompiler -Itests/common -I$(B) -o $@ $< tests/common/emit_dir.c $(B)/libdgc.a $(LDLIBS)
 
 CHECK_SUITES += e2e-models
 
@@ -28,6 +28,6 @@ bench-jit: $(B)/tests/bench_jit
 	@$(B)/tests/bench_jit models/demo.dg
 	@$(B)/tests/bench_jit models/fashion_lowrank.dg
 
-$(B)/tests/bench_jit: tests/bench/bench_jit.c $(B)/libdgc.a
+$(B)/tests/bench_jit: tests/bench/bench_jit.c tests/common/emit_dir.c tests/common/emit_dir.h $(B)/libdgc.a
 	@mkdir -p $(B)/tests
-	$(CC) $(WARN) $(CFLAGS) -Icompiler -I$(B) -o $@ $< $(B)/libdgc.a $(LDLIBS)
+	$(CC) $(WARN) $(CFLAGS) -Icompiler -Itests/common -I$(B) -o $@ $< tests/common/emit_dir.c $(B)/libdgc.a $(LDLIBS)

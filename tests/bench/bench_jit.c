@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include "data.h"
-#include "emit.h"
+#include "emit_dir.h"
 #include "front.h"
 #include "jit.h"
 
@@ -77,24 +77,11 @@ int main(int argc, char **argv)
     double tcc_us = (now_ms() - t0) * 1e3 / (double)(n * reps);
     jit_free(j);
     /* The model's default C through gcc -O2. */
-    char dir[] = "/tmp/dgc-bench-XXXXXX", path[512], cmd[1024];
+    char dir[] = "/tmp/dgc-bench-XXXXXX", cmd[1024];
     if (!mkdtemp(dir)) return perror("mkdtemp"), 1;
-    snprintf(path, sizeof path, "%s/m.c", dir);
-    FILE *c = fopen(path, "w");
-    snprintf(path, sizeof path, "%s/m.h", dir);
-    FILE *h = fopen(path, "w");
-    emit_opts eo = {"m", "m.h"};
-    if (!c || !h || emit_c(p, &eo, c, h)) return 1;
-    fclose(c);
-    fclose(h);
-    snprintf(path, sizeof path, "%s/driver.c", dir);
-    FILE *d = fopen(path, "w");
-    fputs(driver, d);
-    fclose(d);
-    snprintf(path, sizeof path, "%s/in.bin", dir);
-    FILE *in = fopen(path, "wb");
-    fwrite(x, sizeof *x, (size_t)n * (size_t)m->n_in, in);
-    fclose(in);
+    if (ed_emit(p, dir, "m") || ed_write(dir, "driver.c", driver, strlen(driver)) ||
+        ed_write(dir, "in.bin", x, sizeof *x * (size_t)n * (size_t)m->n_in))
+        return fprintf(stderr, "bench_jit: cannot write the build files in %s\n", dir), 1;
     double g0 = now_ms();
     snprintf(cmd, sizeof cmd, "cd %s && gcc -std=c99 -D_POSIX_C_SOURCE=200809L -O2 -o driver driver.c m.c -lm", dir);
     if (system(cmd)) return fprintf(stderr, "bench_jit: gcc failed\n"), 1;

@@ -19,7 +19,7 @@
 #include <unistd.h>
 #include "agree.h"
 #include "data.h"
-#include "emit.h"
+#include "emit_dir.h"
 #include "front.h"
 #include "jit.h"
 
@@ -78,22 +78,10 @@ static int run_gcc(const char *path, const ir_program *p, const float *x, int ma
                    int *cls, int *open, unsigned char *mask)
 {
     char buf[1024];
-    snprintf(buf, sizeof buf, "%s/m.c", dir);
-    FILE *c = fopen(buf, "w");
-    snprintf(buf, sizeof buf, "%s/m.h", dir);
-    FILE *h = fopen(buf, "w");
-    emit_opts eo = {"m", "m.h"};
-    if (!c || !h || emit_c(p, &eo, c, h)) return fprintf(stderr, "e2e_models: %s: emit failed\n", path), -1;
-    fclose(c);
-    fclose(h);
-    snprintf(buf, sizeof buf, "%s/driver.c", dir);
-    FILE *d = fopen(buf, "w");
-    fputs(driver, d);
-    fclose(d);
-    snprintf(buf, sizeof buf, "%s/in.bin", dir);
-    FILE *in = fopen(buf, "wb");
-    fwrite(x, sizeof *x, (size_t)SAMPLES * (size_t)p->n_in, in);
-    fclose(in);
+    if (ed_emit(p, dir, "m")) return fprintf(stderr, "e2e_models: %s: emit failed\n", path), -1;
+    if (ed_write(dir, "driver.c", driver, strlen(driver)) ||
+        ed_write(dir, "in.bin", x, sizeof *x * (size_t)SAMPLES * (size_t)p->n_in))
+        return fprintf(stderr, "e2e_models: %s: cannot write the driver or inputs\n", path), -1;
     snprintf(buf, sizeof buf,
              "cd %s && gcc -std=c99 -Wall -Wextra -Werror -pedantic -O0 -o driver driver.c m.c -lm && ./driver",
              dir);

@@ -18,7 +18,7 @@
 #include <unistd.h>
 #include "agree.h"
 #include "calib.h"
-#include "emit.h"
+#include "emit_dir.h"
 #include "front.h"
 #include "interp.h"
 #include "ir.h"
@@ -302,23 +302,10 @@ static ir_program *lower_variant(arena *a, const mdl_model *m, int i, const floa
 /* Emit model i's C (variant: its second lowering, v<i>); returns 0 on success. */
 static int emit_model(const char *dir, int i, const mdl_model *m, arena *a, ir_program *variant)
 {
-    char cpath[512], hpath[512], hname[64], name[32];
-    char c0 = variant ? 'v' : 'm';
-    snprintf(cpath, sizeof cpath, "%s/%c%d.c", dir, c0, i);
-    snprintf(hpath, sizeof hpath, "%s/%c%d.h", dir, c0, i);
-    snprintf(hname, sizeof hname, "%c%d.h", c0, i);
-    snprintf(name, sizeof name, "%c%d", c0, i);
+    char name[32];
+    snprintf(name, sizeof name, "%c%d", variant ? 'v' : 'm', i);
     ir_program *p = variant ? variant : ir_lower(a, m);
-    if (!p) return -1;
-    emit_opts eo = {0};
-    eo.prefix = name;
-    eo.header_name = hname;
-    FILE *c = fopen(cpath, "w"), *h = fopen(hpath, "w");
-    if (!c || !h) return -1;
-    int rc = emit_c(p, &eo, c, h);
-    fclose(c);
-    fclose(h);
-    return rc;
+    return p ? ed_emit(p, dir, name) : -1;
 }
 
 static int near_equal(double got, double ref)

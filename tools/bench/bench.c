@@ -20,7 +20,7 @@
 #include <time.h>
 #include <zlib.h>
 #include "calib.h"
-#include "emit.h"
+#include "emit_dir.h"
 #include "front.h"
 #include "interp.h"
 #include "ir.h"
@@ -71,21 +71,6 @@ static float *random_rows(long n, int dim, uint32_t seed)
         x[i] = -2.0f + 4.0f * (float)(seed >> 8) / 16777216.0f;
     }
     return x;
-}
-
-static int emit_file(const ir_program *p, const char *dir, const char *pre)
-{
-    char c[600], h[600], hn[16];
-    snprintf(c, sizeof c, "%s/%s.c", dir, pre);
-    snprintf(h, sizeof h, "%s/%s.h", dir, pre);
-    snprintf(hn, sizeof hn, "%s.h", pre);
-    emit_opts o = {pre, hn};
-    FILE *fc = fopen(c, "w"), *fh = fopen(h, "w");
-    if (!fc || !fh) return -1;
-    int rc = emit_c(p, &o, fc, fh);
-    fclose(fc);
-    fclose(fh);
-    return rc;
 }
 
 static int act_code(mdl_act a)
@@ -217,15 +202,13 @@ static void bench_model(const char *path, result *r)
     calib_run(&a, m, cal, (int)n_cal, &c);
     double t0 = now_ms();
     ir_program *pg = ir_lower_for(&a, m, ir_target_default(), &c, 0);
-    if (emit_file(pg, dir, "g")) exit(1);
+    if (ed_emit(pg, dir, "g")) exit(1);
     r->emit_ms = now_ms() - t0; /* lowering with calibration masks given, and writing */
-    if (emit_file(ir_lower_for(&a, m, ir_target_default(), NULL, 1), dir, "d")) exit(1);
+    if (ed_emit(ir_lower_for(&a, m, ir_target_default(), NULL, 1), dir, "d")) exit(1);
     write_layers(m, ar_printf(&a, "%s/layers.bin", dir));
     int n = (int)env_long("BENCH_N", 300);
     if (n > n_test) n = (int)n_test;
-    FILE *f = fopen(ar_printf(&a, "%s/inputs.bin", dir), "wb");
-    fwrite(test, sizeof(float), (size_t)n * (size_t)m->n_in, f);
-    fclose(f);
+    if (ed_write(dir, "inputs.bin", test, sizeof(float) * (size_t)n * (size_t)m->n_in)) exit(1);
     const char *cc = "gcc -std=c99 -O2 -mavx2";
     snprintf(cmd, sizeof cmd, "%s -c -o %s/g.o %s/g.c", cc, dir, dir);
     t0 = now_ms();
