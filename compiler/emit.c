@@ -149,6 +149,20 @@ const char em_gelu_src[] =
     "    for (int l = 0; l < 8; l++) t[l] = 0.5f * t[l] * (1.0f + x[l] * p[l] / q[l]);\n"
     "}\n";
 
+/* The body of both top-k helpers' loop over j: z[j] as an integer key in
+ * q[j] (a float's bits with the sign bit set for positives and every bit
+ * flipped for negatives order as the floats do; -0 is keyed as +0), and the
+ * smallest and largest key so far in lo and hi. */
+#define TOPK_KEY \
+    "        union { float f; uint32_t u; } v;\n" \
+    "        uint32_t u;\n" \
+    "        v.f = z[j];\n" \
+    "        u = v.u == 0x80000000u ? 0u : v.u;\n" \
+    "        u = u >> 31 ? ~u : u | 0x80000000u;\n" \
+    "        q[j] = u;\n" \
+    "        lo = u < lo ? u : lo;\n" \
+    "        hi = u > hi ? u : hi;\n"
+
 /* Top-k by radix select on integer keys, no floating-point arithmetic (a
  * double would be soft-float on a single-precision FPU, and on an M0 or M3
  * everything is): a float's bits with the sign bit set for positives and
@@ -173,14 +187,7 @@ const char em_topk_src[] =
     "    uint32_t lo = 0xffffffffu, hi = 0u, pre, msk;\n"
     "    int need = k, s = 0, cnt[257], d;\n"
     "    for (int j = 0; j < n; j++) {\n"
-    "        union { float f; uint32_t u; } v;\n"
-    "        uint32_t u;\n"
-    "        v.f = z[j];\n"
-    "        u = v.u == 0x80000000u ? 0u : v.u;\n"
-    "        u = u >> 31 ? ~u : u | 0x80000000u;\n"
-    "        q[j] = u;\n"
-    "        lo = u < lo ? u : lo;\n"
-    "        hi = u > hi ? u : hi;\n"
+    TOPK_KEY
     "    }\n"
     "    while ((lo ^ hi) >> s >> b) s++;\n"
     "    msk = s + b < 32 ? 0xffffffffu << (s + b) : 0u;\n"
@@ -230,14 +237,7 @@ const char em_topk_vec_src[] =
     "    uint32_t lo = 0xffffffffu, hi = 0u, a, b;\n"
     "    int ca = n, j;\n"
     "    for (j = 0; j < n; j++) {\n"
-    "        union { float f; uint32_t u; } v;\n"
-    "        uint32_t u;\n"
-    "        v.f = z[j];\n"
-    "        u = v.u == 0x80000000u ? 0u : v.u;\n"
-    "        u = u >> 31 ? ~u : u | 0x80000000u;\n"
-    "        q[j] = u;\n"
-    "        lo = u < lo ? u : lo;\n"
-    "        hi = u > hi ? u : hi;\n"
+    TOPK_KEY
     "    }\n"
     "    /* keys >= a: ca >= k of them; keys > b: fewer than k */\n"
     "    for (a = lo, b = hi; ca != k && a < b;) {\n"
