@@ -146,19 +146,11 @@ int cli_run(int argc, char **argv)
         goto done;
     }
     const mdl_model *m = em.m;
-    if (ds.dim != m->n_in) {
-        snprintf(err, sizeof err, "rows have %d values; model '%s' takes %d inputs", ds.dim, m->name,
-                 m->n_in);
-        rc = cli_data_error(ra.input, err);
+    int bad = ev_check_data(&em, &ds, err, sizeof err);
+    if (bad) {
+        rc = cli_data_error(bad == -2 ? ra.labels : ra.input, err);
         goto done;
     }
-    for (long i = 0; ds.labels && i < ds.rows; i++)
-        if (ds.labels[i] >= m->n_out) {
-            snprintf(err, sizeof err, "label of row %ld is %d; model '%s' has %d classes",
-                     ds.first + i, ds.labels[i], m->name, m->n_out);
-            rc = cli_data_error(ra.labels, err);
-            goto done;
-        }
     for (long i = 0; i < ds.rows; i++) {
         arena row;
         ar_init(&row);

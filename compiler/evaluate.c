@@ -118,19 +118,26 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+int ev_check_data(const ev_model *em, const data_set *ds, char *err, size_t errlen)
+{
+    const mdl_model *m = em->m;
+    if (ds->dim != m->n_in)
+        return fail(err, errlen, "rows have %d values; model '%s' takes %d inputs", ds->dim, m->name,
+                    m->n_in);
+    for (long i = 0; ds->labels && i < ds->rows; i++)
+        if (ds->labels[i] >= m->n_out)
+            return fail(err, errlen, "label of row %ld is %d; model '%s' has %d classes",
+                        ds->first + i, ds->labels[i], m->name, m->n_out) - 1;
+    return 0;
+}
+
 int ev_run(arena *a, const ev_model *em, const data_set *ds, ev_progress_fn progress, void *ctx,
            ev_result *r, char *err, size_t errlen)
 {
     const mdl_model *m = em->m;
     int nc = m->n_out;
     memset(r, 0, sizeof *r);
-    if (ds->dim != m->n_in)
-        return fail(err, errlen, "rows have %d values; model '%s' takes %d inputs", ds->dim, m->name,
-                    m->n_in);
-    for (long i = 0; ds->labels && i < ds->rows; i++)
-        if (ds->labels[i] >= nc)
-            return fail(err, errlen, "label of row %ld is %d; model '%s' has %d classes",
-                        ds->first + i, ds->labels[i], m->name, nc);
+    if (ev_check_data(em, ds, err, errlen)) return -1;
     r->n_classes = nc;
     r->labelled = ds->labels != NULL;
     r->per_class = ar_array(a, (size_t)nc, sizeof *r->per_class);

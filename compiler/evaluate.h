@@ -57,8 +57,12 @@ typedef struct ev_result {
     double ms;              /* wall time of the inference loop */
 } ev_result;
 
+/* Whether ds fits the model: 0, or a one-line reason in err and -1 when
+ * the rows have the wrong width, -2 when a label is outside the classes. */
+int ev_check_data(const ev_model *em, const data_set *ds, char *err, size_t errlen);
+
 /* Runs every row of ds. -1 with a one-line reason in err when the data
- * does not fit the model (row width, a label outside the classes). */
+ * does not fit the model (ev_check_data). */
 int ev_run(arena *a, const ev_model *em, const data_set *ds, ev_progress_fn progress, void *ctx,
            ev_result *r, char *err, size_t errlen);
 
