@@ -3,7 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
+#include "clock.h"
 #include "front.h"
 
 static long gate_floats(const ir_gate *g)
@@ -111,13 +111,6 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
     return -1;
 }
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 int ev_check_data(const ev_model *em, const data_set *ds, char *err, size_t errlen)
 {
     const mdl_model *m = em->m;
@@ -151,7 +144,7 @@ int ev_run(arena *a, const ev_model *em, const data_set *ds, ev_progress_fn prog
     interp_result *shape = shell(a, m);
     arena row;
     ar_init(&row);
-    double t0 = now_ms();
+    double t0 = clk_ms();
     for (long i = 0; i < ds->rows; i++) {
         int cls = jit_infer(em->j, ds->x + (size_t)i * (size_t)ds->dim, out, open, NULL);
         metrics met;
@@ -170,7 +163,7 @@ int ev_run(arena *a, const ev_model *em, const data_set *ds, ev_progress_fn prog
         r->samples++;
         if (progress && (i % 256 == 255)) progress(ctx, i + 1, ds->rows);
     }
-    r->ms = now_ms() - t0;
+    r->ms = clk_ms() - t0;
     ar_free(&row);
     if (progress) progress(ctx, ds->rows, ds->rows);
     metrics_acc_finish(&r->acc);

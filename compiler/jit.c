@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include "clock.h"
 #include "diag.h"
 #include "emit.h"
 
@@ -36,13 +36,6 @@ static void on_tcc_error(void *opaque, const char *msg)
     t[l->len++] = '\n';
     t[l->len] = 0;
     l->text = t;
-}
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 /* The math the emitted C calls, bound explicitly so the JIT does not depend
@@ -113,7 +106,7 @@ jit_model *jit_compile_source(const char *name, const char *src, int n_in, int n
 
 jit_model *jit_compile(const ir_program *p, double *ms)
 {
-    double t0 = now_ms();
+    double t0 = clk_ms();
     char *src = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&src, &len);
@@ -126,7 +119,7 @@ jit_model *jit_compile(const ir_program *p, double *ms)
     if (fclose(f) || !src) bad = 1;
     jit_model *j = bad ? NULL : jit_compile_source(p->name, src, p->n_in, p->n_out, p->n_layers);
     free(src);
-    if (ms) *ms = now_ms() - t0;
+    if (ms) *ms = clk_ms() - t0;
     return j;
 }
 

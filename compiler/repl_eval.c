@@ -3,20 +3,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include "agree.h"
+#include "clock.h"
 #include "data.h"
 #include "interp.h"
 #include "repl_int.h"
 #include "repl_mask.h"
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 /* xorshift64*: deterministic inputs for scripts and tests. */
 static double uniform(repl *r)
@@ -225,14 +218,14 @@ int rc_time(repl *r, int argc, char **argv, const char *rest)
     float *out = ar_array(&a, (size_t)m->n_out, sizeof *out);
     if (r->last_in) memcpy(in, r->last_in, (size_t)m->n_in * sizeof *in);
     else random_input(r, m, in);
-    double t0 = now_ms();
+    double t0 = clk_ms();
     volatile int sink = 0;
     long done = 0;
     for (; done < n && !repl_interrupted; done++) sink += jit_infer(r->b->em.j, in, out, NULL, NULL);
-    double jit = (now_ms() - t0) / (double)(done ? done : 1);
+    double jit = (clk_ms() - t0) / (double)(done ? done : 1);
     /* The interpreter allocates per run: a fresh arena each time, as eval does. */
     long ni = n < 100 ? n : 100, idone = 0;
-    t0 = now_ms();
+    t0 = clk_ms();
     for (; idone < ni && !repl_interrupted; idone++) {
         arena ia;
         ar_init(&ia);
@@ -241,7 +234,7 @@ int rc_time(repl *r, int argc, char **argv, const char *rest)
         sink += res.cls;
         ar_free(&ia);
     }
-    double itp = (now_ms() - t0) / (double)(idone ? idone : 1);
+    double itp = (clk_ms() - t0) / (double)(idone ? idone : 1);
     printf("%s input, %ld evals: JIT %.3f us per eval; interpreter %.3f us per eval (%ld runs)\n",
            r->last_in ? "last" : "random", done, jit * 1e3, itp * 1e3, idone);
     ar_free(&a);
