@@ -70,25 +70,26 @@ static int features_open(const ir_program *p)
 
 /* metrics_compute reads only the sizes and open counts of an interpreter
  * result; the JIT's counts go in the same shape so metrics.c stays the one
- * definition of relMAC. */
-static void metrics_from_open(arena *a, const ev_model *em, const int *open, interp_result *r,
-                              metrics *out)
+ * definition of relMAC. The shape's sizes and open features are the same
+ * for every input: set once here. */
+static interp_result *shell(arena *a, const ev_model *em)
 {
-    r->input.n = em->m->n_in;
-    r->input.n_open = features_open(em->p);
-    for (int l = 0; l < em->m->n_ops; l++) {
-        r->layers[l].n = em->m->ops[l].n_out;
-        r->layers[l].n_open = open[l];
-    }
-    metrics_compute(a, em->m, r, out);
-}
-
-static interp_result *shell(arena *a, const mdl_model *m)
-{
+    const mdl_model *m = em->m;
     interp_result *r = ar_alloc(a, sizeof *r);
     r->n_layers = m->n_ops;
     r->layers = ar_array(a, (size_t)(m->n_ops > 0 ? m->n_ops : 1), sizeof *r->layers);
+    r->input.n = m->n_in;
+    r->input.n_open = features_open(em->p);
+    for (int l = 0; l < m->n_ops; l++) r->layers[l].n = m->ops[l].n_out;
     return r;
+}
+
+/* One input's metrics: its open counts into the shape, then metrics.c. */
+static void metrics_from_open(arena *a, const ev_model *em, const int *open, interp_result *r,
+                              metrics *out)
+{
+    for (int l = 0; l < em->m->n_ops; l++) r->layers[l].n_open = open[l];
+    metrics_compute(a, em->m, r, out);
 }
 
 void ev_one(arena *a, const ev_model *em, const float *in, ev_sample *s)
@@ -98,7 +99,7 @@ void ev_one(arena *a, const ev_model *em, const float *in, ev_sample *s)
     s->open = ar_array(a, (size_t)m->n_ops, sizeof *s->open);
     s->mask = ar_alloc(a, (size_t)(jit_mask_size(em->j) > 0 ? jit_mask_size(em->j) : 1));
     s->cls = jit_infer(em->j, in, s->out, s->open, s->mask);
-    metrics_from_open(a, em, s->open, shell(a, m), &s->met);
+    metrics_from_open(a, em, s->open, shell(a, em), &s->met);
 }
 
 static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -141,7 +142,7 @@ int ev_run(arena *a, const ev_model *em, const data_set *ds, ev_progress_fn prog
      * sub-arena emptied per row, so memory stays flat over big sets. */
     float *out = ar_array(a, (size_t)nc, sizeof *out);
     int *open = ar_array(a, (size_t)(m->n_ops > 0 ? m->n_ops : 1), sizeof *open);
-    interp_result *shape = shell(a, m);
+    interp_result *shape = shell(a, em);
     arena row;
     ar_init(&row);
     double t0 = clk_ms();
