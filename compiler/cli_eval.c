@@ -190,7 +190,7 @@ int cli_eval(int argc, char **argv)
         rc = cli_data_error(images, err);
         goto done;
     }
-    if (data_load_labels(&a, labels, ds.first, ds.rows, &ds, err, sizeof err)) {
+    if (data_load_labels(&a, labels, &ds, err, sizeof err)) {
         rc = cli_data_error(labels, err);
         goto done;
     }

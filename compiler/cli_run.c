@@ -141,7 +141,7 @@ int cli_run(int argc, char **argv)
         rc = cli_data_error(ra.input, err);
         goto done;
     }
-    if (ra.labels && data_load_labels(&a, ra.labels, ds.first, ds.rows, &ds, err, sizeof err)) {
+    if (ra.labels && data_load_labels(&a, ra.labels, &ds, err, sizeof err)) {
         rc = cli_data_error(ra.labels, err);
         goto done;
     }

@@ -386,16 +386,13 @@ int data_load(arena *a, const char *path, long first, long limit, data_set *out,
     return load(a, path, first, limit, 0, out, err, errlen);
 }
 
-int data_load_labels(arena *a, const char *path, long first, long limit, data_set *ds, char *err,
-                     size_t errlen)
+int data_load_labels(arena *a, const char *path, data_set *ds, char *err, size_t errlen)
 {
     data_set l;
-    (void)limit; /* the range is the data's own */
     if (load(a, path, 0, -1, 1, &l, err, errlen)) return -1;
     if (l.dim != 1) return fail(err, errlen, "labels must be one value per row, not %d", l.dim);
     if (l.total != ds->total)
         return fail(err, errlen, "%ld labels for %ld rows of data", l.total, ds->total);
-    if (first != ds->first) return fail(err, errlen, "label range does not match the data's");
     ds->labels = ar_array(a, (size_t)(ds->rows > 0 ? ds->rows : 1), sizeof *ds->labels);
     for (long i = 0; i < ds->rows; i++) {
         float v = l.x[ds->first + i];

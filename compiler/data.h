@@ -25,10 +25,9 @@ typedef struct data_set {
 int data_load(arena *a, const char *path, long first, long limit, data_set *out, char *err,
               size_t errlen);
 /* Attaches labels from a file to the rows ds holds: the file must have one
- * label per row of ds's file (ds->total), each a class index >= 0; first
- * must be ds->first and limit is ds->rows (kept for symmetry). A 1-D .npy
- * is a column here, one label per row. */
-int data_load_labels(arena *a, const char *path, long first, long limit, data_set *ds, char *err,
-                     size_t errlen);
+ * label per row of ds's file (ds->total), each a class index >= 0; the
+ * labels of rows ds->first .. ds->first + ds->rows are kept. A 1-D .npy is
+ * a column here, one label per row. */
+int data_load_labels(arena *a, const char *path, data_set *ds, char *err, size_t errlen);
 
 #endif

@@ -292,7 +292,7 @@ int rc_accuracy(repl *r, int argc, char **argv, const char *rest)
         diag_error(diag_noloc(file), "%s", err);
         goto done;
     }
-    if (labels && data_load_labels(&a, labels, 0, limit, &ds, err, sizeof err)) {
+    if (labels && data_load_labels(&a, labels, &ds, err, sizeof err)) {
         diag_error(diag_noloc(labels), "%s", err);
         goto done;
     }

@@ -227,24 +227,24 @@ static void labels(void **state)
     const char *lp = fixture("l.idx", l1, sizeof l1, 1);
     data_set ds;
     load_ok(fixture("i.idx", idx3, sizeof idx3, 0), 1, 2, &ds);
-    assert_int_equal(data_load_labels(&A, lp, 1, 2, &ds, err, sizeof err), 0);
+    assert_int_equal(data_load_labels(&A, lp, &ds, err, sizeof err), 0);
     assert_int_equal(ds.labels[0], 0);
     assert_int_equal(ds.labels[1], 9);
     /* a 1-D .npy is a column of labels, where as data it is one row */
     const float lv[] = {4, 5, 6};
     const char *ln = npy("l.npy", "{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }", lv, sizeof lv);
-    assert_int_equal(data_load_labels(&A, ln, 1, 2, &ds, err, sizeof err), 0);
+    assert_int_equal(data_load_labels(&A, ln, &ds, err, sizeof err), 0);
     assert_int_equal(ds.labels[0], 5);
     assert_int_equal(ds.labels[1], 6);
-    assert_int_equal(data_load_labels(&A, text("l.csv", "label\n1\n2\n3\n"), 1, 2, &ds, err, sizeof err), 0);
+    assert_int_equal(data_load_labels(&A, text("l.csv", "label\n1\n2\n3\n"), &ds, err, sizeof err), 0);
     assert_int_equal(ds.labels[0], 2);
-    assert_int_equal(data_load_labels(&A, text("l2.csv", "1\n2\n"), 1, 2, &ds, err, sizeof err), -1);
+    assert_int_equal(data_load_labels(&A, text("l2.csv", "1\n2\n"), &ds, err, sizeof err), -1);
     assert_string_equal(err, "2 labels for 3 rows of data");
-    assert_int_equal(data_load_labels(&A, text("l3.csv", "1\n2.5\n3\n"), 1, 2, &ds, err, sizeof err), -1);
+    assert_int_equal(data_load_labels(&A, text("l3.csv", "1\n2.5\n3\n"), &ds, err, sizeof err), -1);
     assert_string_equal(err, "label 1 is 2.5, not a class index");
-    assert_int_equal(data_load_labels(&A, text("l4.csv", "1\n-2\n3\n"), 1, 2, &ds, err, sizeof err), -1);
+    assert_int_equal(data_load_labels(&A, text("l4.csv", "1\n-2\n3\n"), &ds, err, sizeof err), -1);
     assert_string_equal(err, "label 1 is -2, not a class index");
-    assert_int_equal(data_load_labels(&A, text("l5.csv", "1 1\n2 2\n3 3\n"), 1, 2, &ds, err, sizeof err), -1);
+    assert_int_equal(data_load_labels(&A, text("l5.csv", "1 1\n2 2\n3 3\n"), &ds, err, sizeof err), -1);
     assert_string_equal(err, "labels must be one value per row, not 2");
 }
 
@@ -291,8 +291,9 @@ static void fashion_mnist(void **state)
     float mx = 0;
     for (int i = 0; i < 2 * 784; i++) mx = ds.x[i] > mx ? ds.x[i] : mx;
     assert_true(mx > 100 && mx <= 255);
-    assert_int_equal(data_load_labels(&A, "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz",
-                                      9998, 5, &ds, err, sizeof err), 0);
+    assert_int_equal(
+        data_load_labels(&A, "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz", &ds, err, sizeof err),
+        0);
     assert_true(ds.labels[0] >= 0 && ds.labels[0] <= 9 && ds.labels[1] <= 9);
 }
 
