@@ -5,6 +5,9 @@
 #include "check_int.h"
 #include "suggest.h"
 
+const char *const chk_top_keys[CHK_N_TOP_KEYS] = {"model", "weights", "input",
+                                                  "labels", "layer", "output"};
+
 static const char *const c_keywords[] = {
     "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else",
     "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long", "register",
@@ -307,12 +310,10 @@ mdl_model *chk_model(arena *a, const ast_file *f, const char *dir)
                 return NULL;
             }
         } else {
-            static const char *const top[] = {"model", "weights", "input", "labels", "layer",
-                                              "output"};
-            chk_unknown(s, "a model file", top, 6);
+            chk_unknown(s, "a model file", chk_top_keys, CHK_N_TOP_KEYS);
             ok = 0;
             /* a mistyped input or layer leaves the widths after it unknown */
-            const char *near = sg_closest(s->key, top, 6);
+            const char *near = sg_closest(s->key, chk_top_keys, CHK_N_TOP_KEYS);
             lost |= s->has_block || (near && (!strcmp(near, "input") || !strcmp(near, "layer") ||
                                               !strcmp(near, "output")));
         }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "check.h"
 #include "cli.h"
 #include "diag.h"
 #include "repl_int.h"
@@ -130,8 +131,7 @@ int repl_exec(repl *r, const char *line)
     const char *names[64];
     int n = 0;
     for (int i = 0; i < repl_n_cmds; i++) names[n++] = repl_cmds[i].name;
-    const char *decl[] = {"model", "weights", "input", "labels", "layer", "output"};
-    for (int i = 0; i < 6; i++) names[n++] = decl[i];
+    for (int i = 0; i < CHK_N_TOP_KEYS; i++) names[n++] = chk_top_keys[i];
     const char *near = sg_closest(argv[0], names, n);
     if (near)
         diag_fatal_msg("unknown command '%s'; did you mean '%s'?", argv[0], near);

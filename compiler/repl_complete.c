@@ -4,9 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "check.h"
 
-static const char *const decl_words[] = {"model", "weights", "input", "labels", "layer",
-                                         "output"};
 static const char *const set_words[] = {"threshold", "temperature", "k"};
 
 typedef struct cands {
@@ -81,7 +80,7 @@ void rcp_complete(arena *a, const repl *r, const char *line, int cursor, rcp_res
     c.plen = strlen(c.prefix);
     if (word == 0) {
         for (int i = 0; i < repl_n_cmds; i++) add(&c, repl_cmds[i].name);
-        for (size_t i = 0; i < sizeof decl_words / sizeof *decl_words; i++) add(&c, decl_words[i]);
+        for (int i = 0; i < CHK_N_TOP_KEYS; i++) add(&c, chk_top_keys[i]);
     } else if (!strcmp(cmd, "set")) {
         if (word == 1) add_layers(&c, r);
         if (word == 2)

@@ -2,15 +2,13 @@
 #include "repl_edit.h"
 #include <stdio.h>
 #include <string.h>
+#include "check.h"
 
-static const char *const decl_keys[] = {"model", "weights", "input", "labels", "layer",
-                                        "output"};
-enum { N_DECL = sizeof decl_keys / sizeof decl_keys[0] };
 
 int re_is_decl_key(const char *word)
 {
-    for (int i = 0; i < N_DECL; i++)
-        if (!strcmp(word, decl_keys[i])) return 1;
+    for (int i = 0; i < CHK_N_TOP_KEYS; i++)
+        if (!strcmp(word, chk_top_keys[i])) return 1;
     return 0;
 }
 
@@ -165,9 +163,9 @@ char *re_text(arena *a, const re_source *src)
     for (int i = 0; i < src->n; i++) len += strlen(src->s[i].text) + 1;
     char *t = ar_alloc(a, len), *w = t;
     /* Stable by key rank: within a rank, statements keep the order given. */
-    for (int k = 0; k < N_DECL; k++)
+    for (int k = 0; k < CHK_N_TOP_KEYS; k++)
         for (int i = 0; i < src->n; i++) {
-            if (strcmp(src->s[i].key, decl_keys[k])) continue;
+            if (strcmp(src->s[i].key, chk_top_keys[k])) continue;
             size_t n = strlen(src->s[i].text);
             memcpy(w, src->s[i].text, n);
             w += n;
