@@ -202,13 +202,14 @@ static int parse_idx(const unsigned char *b, size_t n, table *t, char *err, size
 /* ---- .npy ----------------------------------------------------------------- */
 
 /* column: a 1-D array is one value per row (labels), not one row. */
-static int load_npy(arena *a, const char *path, int column, table *t, char *err, size_t errlen)
+static int load_npy(arena *a, const char *path, const unsigned char *buf, size_t len, int column,
+                    table *t, char *err, size_t errlen)
 {
     size_t n = strlen(path);
     if (n < 4 || strcmp(path + n - 4, ".npy"))
         return fail(err, errlen, "a .npy array must be given as a file named *.npy");
     wf_set set = {0, 0, NULL};
-    if (wf_load(a, path, &set, err, errlen)) return -1;
+    if (wf_load_npy_bytes(a, path, buf, len, &set, err, errlen)) return -1;
     const wf_tensor *w = &set.t[0];
     if (w->ndim == 0) return fail(err, errlen, "the array is a scalar; expected rows of values");
     int one_row = w->ndim == 1 && !column;
@@ -360,7 +361,7 @@ static int load_table(arena *a, const char *path, int column, table *t, fvec *f,
     size_t n = 0;
     memset(t, 0, sizeof *t);
     if (read_all(path, buf, &n, err, errlen)) return -1;
-    if (n >= 6 && !memcmp(*buf, "\x93NUMPY", 6)) return load_npy(a, path, column, t, err, errlen);
+    if (n >= 6 && !memcmp(*buf, "\x93NUMPY", 6)) return load_npy(a, path, *buf, n, column, t, err, errlen);
     if (is_idx(*buf, n)) return parse_idx(*buf, n, t, err, errlen);
     return parse_csv(*buf, n, f, t, err, errlen);
 }

@@ -261,6 +261,17 @@ int wf_load(arena *a, const char *path, wf_set *set, char *err, size_t errlen)
     return rc;
 }
 
+int wf_load_npy_bytes(arena *a, const char *path, const unsigned char *p, size_t n, wf_set *set,
+                      char *err, size_t errlen)
+{
+    wf_ctx c = {a, set, ar_strdup(a, path), err, errlen};
+    if (err && errlen) err[0] = 0;
+    int n0 = set->n;
+    int rc = wf_load_npy(&c, path, p, n);
+    if (rc) set->n = n0;
+    return rc;
+}
+
 const wf_tensor *wf_find(const wf_set *set, const char *name)
 {
     if (!set || !name) return NULL;

@@ -33,6 +33,10 @@ typedef struct wf_set {
  * not supported". Never crashes on malformed or truncated input; sizes in
  * headers are checked against the file size before anything is allocated. */
 int wf_load(arena *a, const char *path, wf_set *set, char *err, size_t errlen);
+/* The same for a .npy file whose bytes p[0..n) the caller has read already
+ * (path still names the tensor), so nothing is read twice. */
+int wf_load_npy_bytes(arena *a, const char *path, const unsigned char *p, size_t n, wf_set *set,
+                      char *err, size_t errlen);
 
 /* NULL when absent. Names are matched exactly. */
 const wf_tensor *wf_find(const wf_set *set, const char *name);
