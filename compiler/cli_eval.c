@@ -95,7 +95,7 @@ static int resolve_data(arena *a, eval_args *ea, const char **images, const char
 }
 
 /* On a terminal only: scripts and logs get no carriage returns. */
-static void progress_bar(void *ctx, long done, long total)
+static int progress_bar(void *ctx, long done, long total)
 {
     (void)ctx;
     enum { W = 40 };
@@ -104,6 +104,7 @@ static void progress_bar(void *ctx, long done, long total)
             "........................................", done, total);
     if (done == total) fputs("\r\033[K", stderr);
     fflush(stderr);
+    return 0;
 }
 
 static void print_text(const ev_model *em, const ev_result *r, const char *images)

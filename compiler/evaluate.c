@@ -162,11 +162,11 @@ int ev_run(arena *a, const ev_model *em, const data_set *ds, ev_progress_fn prog
             r->correct += cls == t;
         }
         r->samples++;
-        if (progress && (i % 256 == 255)) progress(ctx, i + 1, ds->rows);
+        if (progress && i % 256 == 255 && progress(ctx, i + 1, ds->rows)) break;
     }
     r->ms = clk_ms() - t0;
     ar_free(&row);
-    if (progress) progress(ctx, ds->rows, ds->rows);
+    if (progress && r->samples == ds->rows) progress(ctx, ds->rows, ds->rows);
     metrics_acc_finish(&r->acc);
     if (r->labelled && r->samples) {
         r->accuracy = (double)r->correct / (double)r->samples;

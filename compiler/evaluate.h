@@ -41,8 +41,10 @@ typedef struct ev_sample {
 /* in: the model's n_in raw features. Arrays are allocated in a. */
 void ev_one(arena *a, const ev_model *em, const float *in, ev_sample *s);
 
-/* Called every few hundred rows and at the end; may be NULL. */
-typedef void (*ev_progress_fn)(void *ctx, long done, long total);
+/* Called every few hundred rows and at the end; may be NULL. A non-zero
+ * return stops the run there (Ctrl-C in the REPL): the result then covers
+ * the rows done, samples < ds->rows. */
+typedef int (*ev_progress_fn)(void *ctx, long done, long total);
 
 typedef struct ev_result {
     long samples;

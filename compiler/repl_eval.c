@@ -261,7 +261,15 @@ static void draw(progress *p)
     fflush(stderr);
 }
 
-enum { CHUNK = 512 };
+/* ev_run's progress: the bar, and Ctrl-C stops the run. */
+static int step(void *ctx, long done, long total)
+{
+    progress *p = ctx;
+    p->done = done;
+    p->total = total;
+    draw(p);
+    return repl_interrupted != 0;
+}
 
 int rc_accuracy(repl *r, int argc, char **argv, const char *rest)
 {
@@ -300,33 +308,14 @@ int rc_accuracy(repl *r, int argc, char **argv, const char *rest)
         diag_fatal_msg("%s has no labels: give a LABELS file", file);
         goto done;
     }
-    /* In chunks, so Ctrl-C can stop between them; the means combine
-     * weighted by the rows of each chunk. */
     progress pg = {r->tty && isatty(2), 0, ds.rows, -1};
-    long correct = 0, done_rows = 0;
-    double *ratio = ar_array(&a, (size_t)m->n_ops, sizeof *ratio);
-    double rel = 0, relg = 0;
-    for (long s = 0; s < ds.rows && !repl_interrupted; s += CHUNK) {
-        data_set part = ds;
-        part.first = ds.first + s;
-        part.rows = ds.rows - s < CHUNK ? ds.rows - s : CHUNK;
-        part.x = ds.x + (size_t)s * (size_t)ds.dim;
-        part.labels = ds.labels + s;
-        ev_result res;
-        if (ev_run(&a, &r->b->em, &part, NULL, NULL, &res, err, sizeof err)) {
-            if (pg.on) fputc('\n', stderr);
-            diag_fatal_msg("%s", err);
-            goto done;
-        }
-        correct += res.correct;
-        for (int i = 0; i < m->n_ops; i++) ratio[i] += res.acc.act_ratio[i] * (double)res.samples;
-        rel += res.acc.rel_mac * (double)res.samples;
-        relg += res.acc.rel_mac_gate * (double)res.samples;
-        done_rows += res.samples;
-        pg.done = done_rows;
-        draw(&pg);
+    ev_result res;
+    if (ev_run(&a, &r->b->em, &ds, step, &pg, &res, err, sizeof err)) {
+        diag_fatal_msg("%s", err);
+        goto done;
     }
-    if (repl_interrupted) {
+    long done_rows = res.samples;
+    if (done_rows < ds.rows) {
         if (pg.on) fputc('\n', stderr);
         printf("interrupted after %ld of %ld rows\n", done_rows, ds.rows);
     }
@@ -335,15 +324,15 @@ int rc_accuracy(repl *r, int argc, char **argv, const char *rest)
         goto done;
     }
     double d = (double)done_rows;
-    printf("accuracy %.2f%% (%ld of %ld)\n", 100.0 * (double)correct / d, correct, done_rows);
+    printf("accuracy %.2f%% (%ld of %ld)\n", 100.0 * (double)res.correct / d, res.correct, done_rows);
     int w = name_width(m);
     r->b->acc_file = ar_strdup(&r->b->a, file);
     r->b->acc_ratio = ar_array(&r->b->a, (size_t)m->n_ops, sizeof *r->b->acc_ratio);
     for (int i = 0; i < m->n_ops; i++) {
-        r->b->acc_ratio[i] = ratio[i] / d;
-        printf("  %-*s activation ratio %.4f\n", w, m->ops[i].name, ratio[i] / d);
+        r->b->acc_ratio[i] = res.acc.act_ratio[i];
+        printf("  %-*s activation ratio %.4f\n", w, m->ops[i].name, res.acc.act_ratio[i]);
     }
-    printf("relMAC %.4f  relMAC+gate %.4f\n", rel / d, relg / d);
+    printf("relMAC %.4f  relMAC+gate %.4f\n", res.acc.rel_mac, res.acc.rel_mac_gate);
     rc = 0;
 done:
     ar_free(&a);

@@ -42,11 +42,12 @@ static void compile_text(const char *text, ev_model *em)
 static const char ident[] = "model id;\ninput 2;\noutput o dense 2 { weight [[1,0],[0,1]]; }\n";
 
 static long last_done = -1, last_total = -1;
-static void progress(void *ctx, long done, long total)
+static int progress(void *ctx, long done, long total)
 {
     (*(int *)ctx)++;
     last_done = done;
     last_total = total;
+    return 0;
 }
 
 static void accuracy_and_confusion(void **state)
