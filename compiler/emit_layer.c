@@ -161,27 +161,25 @@ static void all_rows(em *e, int li, const rows *r, const char *dst)
     else rows_loop(e, li, r, dst);
 }
 
-/* Gate before the layer: only open units compute their row. */
+/* Gate after the layer (src self): h already holds every row; closed units
+ * are overwritten with the closed value. */
 static void gated_rows(em *e, int li, const char *cond, int list)
 {
     const ir_layer *l = &e->p->layers[li];
-    int self = l->gate.src == GSRC_SELF;
     em_printf(e, "    int cnt = 0;\n    for (int j = 0; j < %d; j++) {\n", l->n_out);
     em_printf(e, "        int o = %s;\n        if (mk) mk[j] = (unsigned char)o;\n", cond);
     em_printf(e, "        if (o) {\n");
-    if (!self) {
-        em_printf(e, "            float a = 0.0f;\n");
-        em_dot(e, "            ", ar_printf(&e->a, "%s[j]", em_name(e, li, "W")), "x", li,
-               l->n_in);
-        if (l->b) em_printf(e, "            a += %s[j];\n", em_name(e, li, "b"));
-        em_printf(e, "            h[j] = ");
-        em_act(e, l->act, "a");
-        em_printf(e, ";\n");
-    }
     if (list) em_printf(e, "            hl[cnt] = (%s)j;\n", list_type(e, &e->v[li + 1]));
     em_printf(e, "            cnt++;\n        } else {\n            h[j] = %s;\n        }\n    }\n",
               em_fstr(e, l->closed_value));
     em_printf(e, "    return cnt;\n");
+}
+
+/* Every computed row into dst, ungated, in the layer's layout. */
+static void every_row(em *e, int li, const rows *r, const char *dst)
+{
+    if (e->p->layers[li].tile) em_tile_rows(e, li, NULL, dst, 0);
+    else all_rows(e, li, r, dst);
 }
 
 static void output_tail(em *e, const ir_layer *l)
@@ -205,36 +203,25 @@ static void body_dense(em *e, int li, const rows *r)
     if (!x_used) em_printf(e, "    (void)x;\n");
     if (!l->is_output && l->n_out == 0) em_printf(e, "    (void)h;\n");
     if (l->is_output) {
-        if (l->tile) em_tile_rows(e, li, NULL, "out", 0);
-        else all_rows(e, li, r, "out");
+        every_row(e, li, r, "out");
         output_tail(e, l);
         return;
     }
     int list = e->v[li + 1].list == LIST_DYN && e->v[li + 1].passed;
-    if (l->tile && dyn_gate(l) && l->gate.src == GSRC_SELF) { /* every row, then decide */
-        em_tile_rows(e, li, NULL, "h", 0);
+    if (dyn_gate(l) && l->gate.src == GSRC_SELF) { /* every row, then decide */
+        every_row(e, li, r, "h");
         em_gate_logits(e, li);
         gated_rows(e, li, em_gate_decide(e, li), list);
         return;
     }
-    if (l->tile && dyn_gate(l)) {
+    if (dyn_gate(l)) { /* decide, then only open rows */
         em_gate_logits(e, li);
-        em_tile_rows(e, li, em_gate_decide(e, li), "h", list);
-        return;
-    }
-    if (l->tile) {
-        em_tile_rows(e, li, NULL, "h", 0);
-        em_printf(e, "    return %d;\n", l->n_out);
-        return;
-    }
-    if (dyn_gate(l)) {
-        if (l->gate.src == GSRC_SELF) all_rows(e, li, r, "h");
-        em_gate_logits(e, li);
-        if (l->gate.src == GSRC_SELF) gated_rows(e, li, em_gate_decide(e, li), list);
+        if (l->tile) em_tile_rows(e, li, em_gate_decide(e, li), "h", list);
         else em_rows_gated(e, li, em_gate_decide(e, li), list);
         return;
     }
-    all_rows(e, li, r, "h");
+    /* A tiled layer has no constant units (pass_tile), so r->n is n_out. */
+    every_row(e, li, r, "h");
     if (r->n_const > 0)
         em_printf(e, "    for (int r = 0; r < %d; r++) h[%s[r]] = %s[r];\n", r->n_const,
                   em_name(e, li, "cj"), em_name(e, li, "cv"));
