@@ -189,3 +189,16 @@ void em_lanes_add(em *e, const char *ind, const char *acc, const char *lanes, in
     }
     em_printf(e, "%sfor (int l = 0; l < %d; l++) %s += %s[l];\n", ind, w, acc, lanes);
 }
+
+/* One list entry per set bit, lowest first: with few bits set this beats
+ * a store per unit. Count trailing zeros by the builtin where there is one
+ * (tcc has none). */
+void em_bits_to_list(em *e, const char *ind, const char *list, const char *ty, const char *base)
+{
+    em_printf(e, "%swhile (bits) {\n", ind);
+    em_printf(e, "#if defined(__GNUC__) && !defined(__TINYC__)\n");
+    em_printf(e, "%s    const int u = __builtin_ctz(bits);\n", ind);
+    em_printf(e, "#else\n%s    int u = 0;\n%s    while (!(bits >> u & 1u)) u++;\n#endif\n", ind, ind);
+    em_printf(e, "%s    %s[cnt++] = (%s)(%s + u);\n%s    bits &= bits - 1u;\n%s}\n", ind, list, ty, base,
+              ind, ind);
+}
