@@ -105,6 +105,8 @@ typedef struct ir_calib {
 } ir_calib;
 
 ir_program *ir_build(arena *a, const mdl_model *m);
+/* n zero floats (at least one) in a: an array a pass adds that the model lacked */
+float *ir_zeros(arena *a, int n);
 void ir_pass_static(arena *a, ir_program *p);
 void ir_pass_threshold(ir_program *p);
 void ir_pass_dense(ir_program *p);
