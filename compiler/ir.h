@@ -67,6 +67,12 @@ typedef struct ir_layer {
     int tile;
 } ir_layer;
 
+/* The layer's mask is decided per input (a linear or low-rank gate). */
+static inline int ir_dyn_gate(const ir_layer *l)
+{
+    return l->kind == OP_DENSE && (l->gate.kind == GATE_LINEAR || l->gate.kind == GATE_LOWRANK);
+}
+
 typedef struct ir_program {
     const char *name;
     int n_in;               /* features the API takes */
