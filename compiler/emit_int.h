@@ -67,6 +67,9 @@ void em_lanes_add(em *e, const char *ind, const char *acc, const char *lanes, in
 /* acc[0..w) += x[i] * (base + i*w)[0..w) for every listed i of v[vi] (vi < 0:
  * all of n). The caller declares and initialises float acc[w]. */
 void em_axpy(em *e, const char *ind, const char *x, int vi, int n, const char *base, int w);
+/* ind list[cnt++] = (ty)(base + u) for every set bit u of uint32_t bits,
+ * ascending; clears bits */
+void em_bits_to_list(em *e, const char *ind, const char *list, const char *ty, const char *base);
 
 /* emit_gate.c: gate weights; code that fills z[] and decides (returns the
  * condition, on j, that unit j is open) */

@@ -8,11 +8,6 @@
  * loops here. */
 #include "emit_int.h"
 
-static int dyn_gate(const ir_layer *l)
-{
-    return l->kind == OP_DENSE && (l->gate.kind == GATE_LINEAR || l->gate.kind == GATE_LOWRANK);
-}
-
 const char *em_buf(const em_vec *v, int list)
 {
     static const char *const names[2][2] = {{"va", "vb"}, {"la", "lb"}};
@@ -83,7 +78,7 @@ static void comment(em *e, int li)
     }
     em_printf(e, ": %s %d of %d units, %d inputs, %s", l->is_output ? "output" : "dense",
               l->n_out, l->n_out_model, l->n_in, mdl_act_name(l->act));
-    if (dyn_gate(l))
+    if (ir_dyn_gate(l))
         em_printf(e, ", gate %s from %s%s, %s", mdl_gate_kind_name(l->gate.kind),
                   l->gate.src == GSRC_SELF ? "self" : "input", l->gate.has_norm ? " (norm)" : "",
                   l->gate.decide == DECIDE_TOPK ? "top-k" : "threshold");
@@ -110,10 +105,10 @@ static void data(em *e, int li, const rows *r)
         em_iarray(e, em_name(e, li, "cj"), r->cidx, r->n_const, l->n_out);
         em_farray(e, em_name(e, li, "cv"), r->cval, r->n_const, 0);
     }
-    if (dyn_gate(l)) em_gate_data(e, li);
-    if (dyn_gate(l) && em_permuted(l))
+    if (ir_dyn_gate(l)) em_gate_data(e, li);
+    if (ir_dyn_gate(l) && em_permuted(l))
         em_iarray(e, em_name(e, li, "unit"), l->unit_index, l->n_out, l->n_out_model);
-    if (!dyn_gate(l) && fixed_mask_partial(l)) {
+    if (!ir_dyn_gate(l) && fixed_mask_partial(l)) {
         int *open = ar_array(&e->a, (size_t)l->n_out_model, sizeof *open);
         for (int k = 0; k < l->n_out; k++)
             if (!l->const_mask || !l->const_mask[k]) open[l->unit_index[k]] = 1;
@@ -131,7 +126,7 @@ static void signature(em *e, int li)
     em_printf(e, l->is_output ? ", float *out" : ", float *h");
     if (!l->is_output && out->list == LIST_DYN && out->passed)
         em_printf(e, ", %s *hl", list_type(e, out));
-    if (dyn_gate(l)) em_printf(e, ", unsigned char *mk");
+    if (ir_dyn_gate(l)) em_printf(e, ", unsigned char *mk");
     em_printf(e, ")\n{\n");
 }
 
@@ -161,27 +156,25 @@ static void all_rows(em *e, int li, const rows *r, const char *dst)
     else rows_loop(e, li, r, dst);
 }
 
-/* Gate before the layer: only open units compute their row. */
+/* Gate after the layer (src self): h already holds every row; closed units
+ * are overwritten with the closed value. */
 static void gated_rows(em *e, int li, const char *cond, int list)
 {
     const ir_layer *l = &e->p->layers[li];
-    int self = l->gate.src == GSRC_SELF;
     em_printf(e, "    int cnt = 0;\n    for (int j = 0; j < %d; j++) {\n", l->n_out);
     em_printf(e, "        int o = %s;\n        if (mk) mk[j] = (unsigned char)o;\n", cond);
     em_printf(e, "        if (o) {\n");
-    if (!self) {
-        em_printf(e, "            float a = 0.0f;\n");
-        em_dot(e, "            ", ar_printf(&e->a, "%s[j]", em_name(e, li, "W")), "x", li,
-               l->n_in);
-        if (l->b) em_printf(e, "            a += %s[j];\n", em_name(e, li, "b"));
-        em_printf(e, "            h[j] = ");
-        em_act(e, l->act, "a");
-        em_printf(e, ";\n");
-    }
     if (list) em_printf(e, "            hl[cnt] = (%s)j;\n", list_type(e, &e->v[li + 1]));
     em_printf(e, "            cnt++;\n        } else {\n            h[j] = %s;\n        }\n    }\n",
               em_fstr(e, l->closed_value));
     em_printf(e, "    return cnt;\n");
+}
+
+/* Every computed row into dst, ungated, in the layer's layout. */
+static void every_row(em *e, int li, const rows *r, const char *dst)
+{
+    if (e->p->layers[li].tile) em_tile_rows(e, li, NULL, dst, 0);
+    else all_rows(e, li, r, dst);
 }
 
 static void output_tail(em *e, const ir_layer *l)
@@ -201,40 +194,29 @@ static void output_tail(em *e, const ir_layer *l)
 static void body_dense(em *e, int li, const rows *r)
 {
     const ir_layer *l = &e->p->layers[li];
-    int x_used = (r->n > 0 && em_vec_used(&e->v[li])) || (dyn_gate(l) && em_gate_reads_x(e, li));
+    int x_used = (r->n > 0 && em_vec_used(&e->v[li])) || (ir_dyn_gate(l) && em_gate_reads_x(e, li));
     if (!x_used) em_printf(e, "    (void)x;\n");
     if (!l->is_output && l->n_out == 0) em_printf(e, "    (void)h;\n");
     if (l->is_output) {
-        if (l->tile) em_tile_rows(e, li, NULL, "out", 0);
-        else all_rows(e, li, r, "out");
+        every_row(e, li, r, "out");
         output_tail(e, l);
         return;
     }
     int list = e->v[li + 1].list == LIST_DYN && e->v[li + 1].passed;
-    if (l->tile && dyn_gate(l) && l->gate.src == GSRC_SELF) { /* every row, then decide */
-        em_tile_rows(e, li, NULL, "h", 0);
+    if (ir_dyn_gate(l) && l->gate.src == GSRC_SELF) { /* every row, then decide */
+        every_row(e, li, r, "h");
         em_gate_logits(e, li);
         gated_rows(e, li, em_gate_decide(e, li), list);
         return;
     }
-    if (l->tile && dyn_gate(l)) {
+    if (ir_dyn_gate(l)) { /* decide, then only open rows */
         em_gate_logits(e, li);
-        em_tile_rows(e, li, em_gate_decide(e, li), "h", list);
-        return;
-    }
-    if (l->tile) {
-        em_tile_rows(e, li, NULL, "h", 0);
-        em_printf(e, "    return %d;\n", l->n_out);
-        return;
-    }
-    if (dyn_gate(l)) {
-        if (l->gate.src == GSRC_SELF) all_rows(e, li, r, "h");
-        em_gate_logits(e, li);
-        if (l->gate.src == GSRC_SELF) gated_rows(e, li, em_gate_decide(e, li), list);
+        if (l->tile) em_tile_rows(e, li, em_gate_decide(e, li), "h", list);
         else em_rows_gated(e, li, em_gate_decide(e, li), list);
         return;
     }
-    all_rows(e, li, r, "h");
+    /* A tiled layer has no constant units (pass_tile), so r->n is n_out. */
+    every_row(e, li, r, "h");
     if (r->n_const > 0)
         em_printf(e, "    for (int r = 0; r < %d; r++) h[%s[r]] = %s[r];\n", r->n_const,
                   em_name(e, li, "cj"), em_name(e, li, "cv"));
@@ -265,7 +247,7 @@ void em_layer_call(em *e, int li)
     const em_vec *in = &e->v[li], *out = &e->v[li + 1];
     int off = 0;
     for (int i = 0; i < li; i++) off += e->p->layers[i].n_out_model;
-    if (!dyn_gate(l)) fixed_mask(e, li, off);
+    if (!ir_dyn_gate(l)) fixed_mask(e, li, off);
     const char *args = li == 0 && e->in_raw ? "in" : em_buf(in, 0);
     if (in->list == LIST_DYN && in->passed) args = ar_printf(&e->a, "%s, %s, n", args, em_buf(in, 1));
     if (l->is_output) {
@@ -275,6 +257,6 @@ void em_layer_call(em *e, int li)
     }
     args = ar_printf(&e->a, "%s, %s", args, em_buf(out, 0));
     if (out->list == LIST_DYN && out->passed) args = ar_printf(&e->a, "%s, %s", args, em_buf(out, 1));
-    if (dyn_gate(l)) args = ar_printf(&e->a, "%s, mask ? mask + %d : mask", args, off);
+    if (ir_dyn_gate(l)) args = ar_printf(&e->a, "%s, mask ? mask + %d : mask", args, off);
     em_printf(e, "    n = %s_l%d(%s);\n    if (open_units) open_units[%d] = n;\n", e->pre, li, args, li);
 }

@@ -3,11 +3,6 @@
  * a dense consumer only visits listed elements; the rest hold 0. */
 #include "emit_int.h"
 
-static int dyn_gate(const ir_layer *l)
-{
-    return l->kind == OP_DENSE && (l->gate.kind == GATE_LINEAR || l->gate.kind == GATE_LOWRANK);
-}
-
 int em_rows(const ir_layer *l)
 {
     if (l->kind != OP_DENSE) return l->n_out;
@@ -43,15 +38,15 @@ void em_plan(em *e)
         v->n = l->n_out;
         v->slot = (i + 1) % 2;
         if (l->kind == OP_DENSE && l->const_mask) static_list(e, v, l->const_mask, l->const_val);
-        else if (dyn_gate(l) && l->closed_value == 0.0f) v->list = LIST_DYN;
+        else if (ir_dyn_gate(l) && l->closed_value == 0.0f) v->list = LIST_DYN;
         if (l->kind == OP_LAYERNORM) e->need_norm = 1;
         if (l->kind == OP_DENSE && l->act == ACT_GELU && em_rows(l) > 0) e->need_erf = 1;
-        if (dyn_gate(l) && l->gate.kind == GATE_LOWRANK && l->gate.hidden_act == ACT_GELU) {
+        if (ir_dyn_gate(l) && l->gate.kind == GATE_LOWRANK && l->gate.hidden_act == ACT_GELU) {
             int v8 = em_gelu8(e, l); /* erf left for the units past the blocks of 8 */
             e->need_gelu8 |= v8;
             if (!v8 || l->gate.rank % 8) e->need_erf = 1;
         }
-        if (dyn_gate(l) && (l->gate.decide == DECIDE_TOPK || l->gate.min_keep > 0))
+        if (ir_dyn_gate(l) && (l->gate.decide == DECIDE_TOPK || l->gate.min_keep > 0))
             e->need_topk = 1;
     }
     /* A list is worth passing on only to a dense consumer that computes rows.
@@ -188,4 +183,17 @@ void em_lanes_add(em *e, const char *ind, const char *acc, const char *lanes, in
         em_printf(e, "%sfor (int l = 0; l < %d; l++) %s[l] += %s[l + %d];\n", ind, w, lanes, lanes, w);
     }
     em_printf(e, "%sfor (int l = 0; l < %d; l++) %s += %s[l];\n", ind, w, acc, lanes);
+}
+
+/* One list entry per set bit, lowest first: with few bits set this beats
+ * a store per unit. Count trailing zeros by the builtin where there is one
+ * (tcc has none). */
+void em_bits_to_list(em *e, const char *ind, const char *list, const char *ty, const char *base)
+{
+    em_printf(e, "%swhile (bits) {\n", ind);
+    em_printf(e, "#if defined(__GNUC__) && !defined(__TINYC__)\n");
+    em_printf(e, "%s    const int u = __builtin_ctz(bits);\n", ind);
+    em_printf(e, "#else\n%s    int u = 0;\n%s    while (!(bits >> u & 1u)) u++;\n#endif\n", ind, ind);
+    em_printf(e, "%s    %s[cnt++] = (%s)(%s + u);\n%s    bits &= bits - 1u;\n%s}\n", ind, list, ty, base,
+              ind, ind);
 }

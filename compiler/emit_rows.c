@@ -69,20 +69,14 @@ static void group(em *e, int li, int g, const char *idx, const char *dst)
 }
 
 /* The open rows of units j0 .. j0+w as a bit mask (the compares
- * vectorise), then one list entry per set bit: with few units open this
- * beats a store per unit. Count trailing zeros by the builtin where there
- * is one (tcc has none). */
+ * vectorise), then one list entry per set bit. */
 static void mask_chunk(em *e, const char *j0, int w, const char *cond, const char *ty)
 {
     const char *ind = "        ";
     em_printf(e, "%suint32_t bits = 0;\n", ind);
     em_printf(e, "%sfor (int u = 0; u < %d; u++) {\n%s    const int j = %s + u;\n", ind, w, ind, j0);
     em_printf(e, "%s    bits |= (uint32_t)(%s) << u;\n%s}\n", ind, cond, ind);
-    em_printf(e, "%swhile (bits) {\n", ind);
-    em_printf(e, "#if defined(__GNUC__) && !defined(__TINYC__)\n");
-    em_printf(e, "%s    const int u = __builtin_ctz(bits);\n", ind);
-    em_printf(e, "#else\n%s    int u = 0;\n%s    while (!(bits >> u & 1u)) u++;\n#endif\n", ind, ind);
-    em_printf(e, "%s    ol[cnt++] = (%s)(%s + u);\n%s    bits &= bits - 1u;\n%s}\n", ind, ty, j0, ind, ind);
+    em_bits_to_list(e, ind, "ol", ty, j0);
 }
 
 static void open_list(em *e, int n, const char *cond, const char *ty)

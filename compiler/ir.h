@@ -67,6 +67,12 @@ typedef struct ir_layer {
     int tile;
 } ir_layer;
 
+/* The layer's mask is decided per input (a linear or low-rank gate). */
+static inline int ir_dyn_gate(const ir_layer *l)
+{
+    return l->kind == OP_DENSE && (l->gate.kind == GATE_LINEAR || l->gate.kind == GATE_LOWRANK);
+}
+
 typedef struct ir_program {
     const char *name;
     int n_in;               /* features the API takes */
@@ -105,6 +111,8 @@ typedef struct ir_calib {
 } ir_calib;
 
 ir_program *ir_build(arena *a, const mdl_model *m);
+/* n zero floats (at least one) in a: an array a pass adds that the model lacked */
+float *ir_zeros(arena *a, int n);
 void ir_pass_static(arena *a, ir_program *p);
 void ir_pass_threshold(ir_program *p);
 void ir_pass_dense(ir_program *p);

@@ -12,6 +12,8 @@ static float *copy_f(arena *a, const float *src, long n)
     return d;
 }
 
+float *ir_zeros(arena *a, int n) { return ar_array(a, (size_t)(n > 0 ? n : 1), sizeof(float)); }
+
 static int *identity(arena *a, int n)
 {
     int *v = ar_array(a, (size_t)(n > 0 ? n : 1), sizeof *v);

@@ -6,15 +6,13 @@
  * over the source's open elements only (emit_gate.c). */
 #include "ir.h"
 
-static float *zeros(arena *a, int n) { return ar_array(a, (size_t)(n > 0 ? n : 1), sizeof(float)); }
-
 static void fold(arena *a, ir_gate *g)
 {
     int lin = g->kind == GATE_LINEAR, rows = lin ? g->n : g->rank, n = g->n_src;
     float *M = lin ? g->G : g->A;
     const float *w = g->norm.weight, *b = g->norm.bias;
     float **bias = lin ? &g->c : &g->a_bias;
-    if (b && !*bias) *bias = zeros(a, rows);
+    if (b && !*bias) *bias = ir_zeros(a, rows);
     for (int r = 0; r < rows; r++) {
         float *row = M + (long)r * n;
         if (b) {

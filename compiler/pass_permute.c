@@ -11,16 +11,11 @@
 #include <string.h>
 #include "ir.h"
 
-static int dyn_gate(const ir_layer *l)
-{
-    return l->kind == OP_DENSE && (l->gate.kind == GATE_LINEAR || l->gate.kind == GATE_LOWRANK);
-}
-
 int ir_permutable(const ir_program *p, int li)
 {
     if (li < 0 || li + 1 >= p->n_layers) return 0;
     const ir_layer *l = &p->layers[li], *c = &p->layers[li + 1];
-    if (!dyn_gate(l) || l->is_output || l->const_mask) return 0;
+    if (!ir_dyn_gate(l) || l->is_output || l->const_mask) return 0;
     if (l->gate.src != GSRC_INPUT || l->gate.decide != DECIDE_THRESHOLD || l->gate.min_keep > 0)
         return 0;
     return c->kind == OP_DENSE;
@@ -81,7 +76,7 @@ int ir_permute_layer(arena *a, ir_program *p, int li, const int *perm)
     memcpy(l->unit_index, ui, (size_t)n * sizeof *ui);
     /* The consumer reads this layer's output: its columns follow. */
     move_cols(c->W, c->n_out, n, perm, tmp);
-    if (dyn_gate(c) && cg->src == GSRC_INPUT) {
+    if (ir_dyn_gate(c) && cg->src == GSRC_INPUT) {
         move_cols(cg->G, cg->G ? cg->n : 0, n, perm, tmp);
         move_cols(cg->A, cg->A ? cg->rank : 0, n, perm, tmp);
         if (cg->has_norm) {

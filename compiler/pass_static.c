@@ -69,8 +69,6 @@ static int needs_whole(const ir_layer *c)
            g->has_norm;
 }
 
-static float *zeros(arena *a, int n) { return ar_array(a, (size_t)(n > 0 ? n : 1), sizeof(float)); }
-
 /* bias[r] += cv * M[r][closed columns], in double, rounded once. */
 static void fold(float *bias, const float *M, int rows, int cols, const unsigned char *open,
                  float cv)
@@ -99,13 +97,13 @@ static void drop_columns(arena *a, ir_layer *c, const unsigned char *open, int n
     ir_gate *g = &c->gate;
     int gate_reads = (g->kind == GATE_LINEAR || g->kind == GATE_LOWRANK) && g->src == GSRC_INPUT;
     if (cv != 0) {
-        if (!c->b) c->b = zeros(a, c->n_out);
+        if (!c->b) c->b = ir_zeros(a, c->n_out);
         fold(c->b, c->W, c->n_out, n, open, cv);
         if (gate_reads && g->kind == GATE_LINEAR) {
-            if (!g->c) g->c = zeros(a, g->n);
+            if (!g->c) g->c = ir_zeros(a, g->n);
             fold(g->c, g->G, g->n, n, open, cv);
         } else if (gate_reads) {
-            if (!g->a_bias) g->a_bias = zeros(a, g->rank);
+            if (!g->a_bias) g->a_bias = ir_zeros(a, g->rank);
             fold(g->a_bias, g->A, g->rank, n, open, cv);
         }
     }
@@ -170,7 +168,7 @@ static void layer_gate(arena *a, ir_program *p, int i)
     ir_layer *c = &p->layers[i + 1];
     if (needs_whole(c)) {
         l->const_mask = ar_alloc(a, (size_t)n);
-        l->const_val = zeros(a, n);
+        l->const_val = ir_zeros(a, n);
         for (int j = 0; j < n; j++)
             if (!open[j]) l->const_mask[j] = 1, l->const_val[j] = cv;
         return;

@@ -48,11 +48,6 @@ const ir_target *ir_target_default(void) { return &targets[0]; }
 #define ROW_COST_DENSE_IN 1.5
 #define ROW_COST_LIST_IN 5.0
 
-static int dyn_gate(const ir_layer *l)
-{
-    return l->kind == OP_DENSE && (l->gate.kind == GATE_LINEAR || l->gate.kind == GATE_LOWRANK);
-}
-
 static int tileable(const ir_layer *l)
 {
     return l->kind == OP_DENSE && !l->const_mask && l->n_out > 0;
@@ -85,14 +80,14 @@ void ir_pass_tile(ir_program *p, const ir_target *t, const ir_calib *c)
     for (int i = 0; i < p->n_layers; i++) {
         ir_layer *l = &p->layers[i];
         l->tile = tileable(l) ? t->tile : 0;
-        if (!l->tile || !dyn_gate(l) || l->gate.src == GSRC_SELF) continue;
+        if (!l->tile || !ir_dyn_gate(l) || l->gate.src == GSRC_SELF) continue;
         if (p->vw == 1) {
             l->tile = 0;
             continue;
         }
         if (!c || i >= c->n_layers || !c->open[i] || !c->n_samples) continue;
         const ir_layer *prev = i > 0 ? &p->layers[i - 1] : NULL;
-        int listed_in = prev && dyn_gate(prev) && prev->closed_value == 0.0f;
+        int listed_in = prev && ir_dyn_gate(prev) && prev->closed_value == 0.0f;
         double units, tiles;
         open_shares(l, c->open[i], c->n_samples, l->tile, &units, &tiles);
         if (units * (listed_in ? ROW_COST_LIST_IN : ROW_COST_DENSE_IN) < tiles) l->tile = 0;
