@@ -22,9 +22,8 @@ CHECK_SUITES += e2e-models
 # Figures, not a test: JIT compile time of a 784-512-256-10 model and the
 # time per input under tcc and gcc -O2 (the same emitted C, the same inputs).
 .PHONY: bench-jit
-bench-jit: $(B)/tests/bench_jit
-	@/usr/bin/python3 tools/make_big_model.py $(B)/bench
-	@$(B)/tests/bench_jit $(B)/bench/big.dg
+bench-jit: $(B)/tests/bench_jit $(B)/bench/big/big.dg
+	@$(B)/tests/bench_jit $(B)/bench/big/big.dg
 	@$(B)/tests/bench_jit models/demo.dg
 	@$(B)/tests/bench_jit models/fashion_lowrank.dg
 

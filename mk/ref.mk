@@ -16,8 +16,8 @@ ref: dgc $(B)/tests/ref_check
 	  done; \
 	done
 
-$(B)/tests/ref_check: tests/ref/ref_check.c $(B)/libdgc.a
+$(B)/tests/ref_check: tests/ref/ref_check.c tests/common/emit_dir.c tests/common/emit_dir.h $(B)/libdgc.a
 	@mkdir -p $(B)/tests
-	$(CC) $(WARN) $(CFLAGS) -Icompiler -I$(B) -o $@ $< $(B)/libdgc.a $(LDLIBS)
+	$(CC) $(WARN) $(CFLAGS) -Icompiler -Itests/common -I$(B) -o $@ $< tests/common/emit_dir.c $(B)/libdgc.a $(LDLIBS)
 
 CHECK_SUITES += ref

@@ -176,8 +176,9 @@ def _n_in(l):
     return l.linear.in_features if isinstance(l, DGDense) else l.normalized_shape[0]
 
 
-def build(model, name=None):
-    """Returns (dg_text, tensors) or raises ExportError."""
+def build(model, name=None, weights_file=None):
+    """Returns (dg_text, tensors) or raises ExportError. The text names its
+    weights weights_file (default NAME.safetensors)."""
     if isinstance(model, nn.Sequential):
         model = _from_sequential(model, name or "model")
     if not isinstance(model, DGMLP):
@@ -191,7 +192,8 @@ def build(model, name=None):
         raise ExportError(f"{n} input features is outside 1..{MAX_FEATURES}")
     w.put(0, f"# {name}: exported from PyTorch by models/train/dgexport.py")
     w.put(0, f"model {name};")
-    w.put(0, f'weights "{name}.safetensors";')
+    weights_file = weights_file or f"{name}.safetensors"
+    w.put(0, f'weights "{weights_file}";')
     shape = "x".join(str(int(s)) for s in inp.shape) if inp.shape else str(n)
     if inp.shape and int(np.prod(inp.shape)) != n:
         raise ExportError(f"input shape {shape} does not have {n} features")
@@ -295,13 +297,12 @@ def _write_atomic(path, data):
 
 
 def export(model, dg_path):
-    """Writes dg_path and the .safetensors beside it (named after the model)."""
+    """Writes dg_path and the .safetensors beside it (named after dg_path)."""
     model = model.eval()
     base = os.path.splitext(os.path.basename(dg_path))[0]
     name = getattr(model, "name", None) if isinstance(model, DGMLP) else base
     with torch.no_grad():
-        text, tensors = build(model, name)
-    text = text.replace(f'weights "{name}.safetensors"', f'weights "{base}.safetensors"')
+        text, tensors = build(model, name, weights_file=base + ".safetensors")
     st = os.path.join(os.path.dirname(dg_path) or ".", base + ".safetensors")
     # after build(): a refused model leaves no directory behind either
     os.makedirs(os.path.dirname(dg_path) or ".", exist_ok=True)

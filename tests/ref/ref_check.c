@@ -25,7 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "data.h"
-#include "emit.h"
+#include "emit_dir.h"
 #include "front.h"
 #include "interp.h"
 #include "ir.h"
@@ -104,22 +104,10 @@ static const char driver_src[] =
 /* Writes the model's C, the driver and the inputs into dir, builds and runs. */
 static int build_and_run(arena *a, const mdl_model *m, const float *x, size_t count, const char *dir)
 {
-    char path[600], cmd[2048];
-    snprintf(path, sizeof path, "%s/m.c", dir);
-    FILE *c = fopen(path, "w");
-    snprintf(path, sizeof path, "%s/m.h", dir);
-    FILE *h = fopen(path, "w");
-    emit_opts eo = {"m", "m.h"};
-    int rc = !c || !h || emit_c(ir_lower(a, m), &eo, c, h);
-    if (c) rc |= fclose(c) != 0;
-    if (h) rc |= fclose(h) != 0;
-    snprintf(path, sizeof path, "%s/in.bin", dir);
-    FILE *in = fopen(path, "wb");
-    if (in) rc |= (fwrite(x, sizeof *x, count, in) != count) | (fclose(in) != 0);
-    snprintf(path, sizeof path, "%s/driver.c", dir);
-    FILE *d = fopen(path, "w");
-    if (d) rc |= (fputs(driver_src, d) < 0) | (fclose(d) != 0);
-    if (rc || !in || !d) return -1;
+    char cmd[2048];
+    if (ed_emit(ir_lower(a, m), dir, "m") || ed_write(dir, "in.bin", x, sizeof *x * count) ||
+        ed_write(dir, "driver.c", driver_src, strlen(driver_src)))
+        return -1;
     snprintf(cmd, sizeof cmd,
              "cd %s && gcc -std=c99 -Wall -Wextra -Werror -pedantic -O1 -o driver driver.c m.c -lm"
              " && ./driver", dir);

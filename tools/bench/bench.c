@@ -18,8 +18,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <zlib.h>
 #include "calib.h"
+#include "data.h"
 #include "emit_dir.h"
 #include "front.h"
 #include "interp.h"
@@ -41,26 +41,21 @@ static double now_ms(void)
     return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
 }
 
-/* Rows of an IDX image file (gzip'd), pixels 0..255 as floats. */
-static float *idx_images(const char *path, long want, long *rows)
+/* The first want rows of a dataset file with dim values each. */
+static float *load_rows(arena *a, const char *path, long want, int dim, long *rows)
 {
-    gzFile g = gzopen(path, "rb");
-    unsigned char h[16];
-    if (!g || gzread(g, h, 16) != 16 || h[2] != 8 || h[3] != 3) {
-        fprintf(stderr, "bench: cannot read %s\n", path);
+    char err[256];
+    data_set ds;
+    if (data_load(a, path, 0, want, &ds, err, sizeof err)) {
+        fprintf(stderr, "bench: %s: %s\n", path, err);
         exit(1);
     }
-    long n = (long)h[4] << 24 | h[5] << 16 | h[6] << 8 | h[7];
-    long dim = ((long)h[8] << 24 | h[9] << 16 | h[10] << 8 | h[11]) * ((long)h[12] << 24 | h[13] << 16 | h[14] << 8 | h[15]);
-    if (want < n) n = want;
-    unsigned char *px = malloc((size_t)(n * dim));
-    float *x = malloc((size_t)(n * dim) * sizeof *x);
-    if (gzread(g, px, (unsigned)(n * dim)) != (int)(n * dim)) exit(1);
-    for (long i = 0; i < n * dim; i++) x[i] = px[i];
-    free(px);
-    gzclose(g);
-    *rows = n;
-    return x;
+    if (ds.dim != dim) {
+        fprintf(stderr, "bench: %s: rows of %d values, the model takes %d\n", path, ds.dim, dim);
+        exit(1);
+    }
+    *rows = ds.rows;
+    return ds.x;
 }
 
 static float *random_rows(long n, int dim, uint32_t seed)
@@ -170,15 +165,17 @@ static void bench_model(const char *path, result *r)
              (int)(strlen(base) - 3), base);
     snprintf(cmd, sizeof cmd, "mkdir -p %s", dir);
     if (sh(cmd)) exit(1);
-    long n_test = env_long("BENCH_TEST", 10000), n_cal = CALIB_MAX_ROWS;
-    float *test, *cal;
+    long n_test = env_long("BENCH_TEST", 10000);
+    float *test, *cal = NULL; /* cal, like test when random, is malloc'd */
+    ir_calib c;
     r->fmnist = m->n_in == 784;
     if (r->fmnist) {
-        test = idx_images(FMNIST "t10k-images-idx3-ubyte.gz", n_test, &n_test);
-        cal = idx_images(FMNIST "train-images-idx3-ubyte.gz", n_cal, &n_cal);
+        test = load_rows(&a, FMNIST "t10k-images-idx3-ubyte.gz", n_test, m->n_in, &n_test);
+        if (calib_load(&a, m, FMNIST "train-images-idx3-ubyte.gz", &c)) exit(1);
     } else {
         test = random_rows(n_test, m->n_in, 1);
-        cal = random_rows(n_cal, m->n_in, 2);
+        cal = random_rows(CALIB_MAX_ROWS, m->n_in, 2);
+        calib_run(&a, m, cal, CALIB_MAX_ROWS, &c);
     }
     /* relMAC and relMAC+gate over the test set, from the reference. */
     metrics_acc acc;
@@ -198,8 +195,6 @@ static void bench_model(const char *path, result *r)
     r->rel_mac_gate = acc.rel_mac_gate;
     r->test_rows = n_test;
     /* Gated (calibrated) and dense C. */
-    ir_calib c;
-    calib_run(&a, m, cal, (int)n_cal, &c);
     double t0 = now_ms();
     ir_program *pg = ir_lower_for(&a, m, ir_target_default(), &c, 0);
     if (ed_emit(pg, dir, "g")) exit(1);
@@ -242,7 +237,7 @@ static void bench_model(const char *path, result *r)
     int ncg = (int)env_long("BENCH_CG", 20);
     r->ir_g = callgrind(dir, "g", "g_infer", ncg);
     r->ir_d = callgrind(dir, "d", "d_infer", ncg);
-    free(test);
+    if (!r->fmnist) free(test);
     free(cal);
     ar_free(&a);
 }
