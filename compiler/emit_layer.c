@@ -152,7 +152,7 @@ static void rows_loop(em *e, int li, const rows *r, const char *dst)
 /* Every computed row, ungated; four rows at a time on a scalar target. */
 static void all_rows(em *e, int li, const rows *r, const char *dst)
 {
-    if (e->p->vw == 1 && !r->idx && r->n > 0) em_rows_all(e, li, dst);
+    if (!r->idx && r->n > 0) em_rows_all(e, li, dst);
     else rows_loop(e, li, r, dst);
 }
 

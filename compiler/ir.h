@@ -96,6 +96,16 @@ typedef struct ir_program {
     int vw;                 /* ir_pass_tile: lanes of row dot products (1: plain sum) */
 } ir_program;
 
+/* Layer i reads a list of its input's open elements (emit_list.c's plan):
+ * the input is kept by a static gate or the previous layer's closed units
+ * hold 0. Row dot products would then gather x one element at a time. */
+static inline int ir_listed_input(const ir_program *p, int i)
+{
+    if (i == 0) return p->feat_const != NULL;
+    const ir_layer *prev = &p->layers[i - 1];
+    return (prev->kind == OP_DENSE && prev->const_mask) || (ir_dyn_gate(prev) && prev->closed_value == 0.0f);
+}
+
 /* What the generated code runs on: tile width and vector lanes, in floats. */
 typedef struct ir_target {
     const char *name;

@@ -144,7 +144,8 @@ static int g_l0(const float *x, float *h, uint16_t *hl, unsigned char *mk)
         float p1[2] = {0.0f};
         float p2[2] = {0.0f};
         float p3[2] = {0.0f};
-        for (int i = 0; i < 2; i += 2) {
+        {
+            const int i = 0;
             for (int l = 0; l < 2; l++) p0[l] += w0[i + l] * x[i + l];
             for (int l = 0; l < 2; l++) p1[l] += w1[i + l] * x[i + l];
             for (int l = 0; l < 2; l++) p2[l] += w2[i + l] * x[i + l];
@@ -179,7 +180,8 @@ static int g_l0(const float *x, float *h, uint16_t *hl, unsigned char *mk)
         float p0[2] = {0.0f};
         float p1[2] = {0.0f};
         float p2[2] = {0.0f};
-        for (int i = 0; i < 2; i += 2) {
+        {
+            const int i = 0;
             for (int l = 0; l < 2; l++) p0[l] += w0[i + l] * x[i + l];
             for (int l = 0; l < 2; l++) p1[l] += w1[i + l] * x[i + l];
             for (int l = 0; l < 2; l++) p2[l] += w2[i + l] * x[i + l];
@@ -206,7 +208,8 @@ static int g_l0(const float *x, float *h, uint16_t *hl, unsigned char *mk)
         float a1 = g_l0_b[j1];
         float p0[2] = {0.0f};
         float p1[2] = {0.0f};
-        for (int i = 0; i < 2; i += 2) {
+        {
+            const int i = 0;
             for (int l = 0; l < 2; l++) p0[l] += w0[i + l] * x[i + l];
             for (int l = 0; l < 2; l++) p1[l] += w1[i + l] * x[i + l];
         }
@@ -225,7 +228,8 @@ static int g_l0(const float *x, float *h, uint16_t *hl, unsigned char *mk)
         const float *w0 = g_l0_W[j0];
         float a0 = g_l0_b[j0];
         float p0[2] = {0.0f};
-        for (int i = 0; i < 2; i += 2) {
+        {
+            const int i = 0;
             for (int l = 0; l < 2; l++) p0[l] += w0[i + l] * x[i + l];
         }
         for (int i = 2; i < 3; i++) {
@@ -384,11 +388,22 @@ static const float g_l2_b[2] = {
 };
 static int g_l2(const float *x, const uint16_t *xl, int xn, float *out)
 {
-    for (int j = 0; j < 2; j++) {
-        float a = 0.0f;
-        for (int k = 0; k < xn; k++) { int i = xl[k]; a += g_l2_W[j][i] * x[i]; }
-        a += g_l2_b[j];
-        out[j] = a;
+    {
+        const int oq = 0;
+        const int j0 = oq + 0;
+        const float *w0 = g_l2_W[j0];
+        float a0 = g_l2_b[j0];
+        const int j1 = oq + 1;
+        const float *w1 = g_l2_W[j1];
+        float a1 = g_l2_b[j1];
+        for (int k = 0; k < xn; k++) {
+            const int i = xl[k];
+            const float xi = x[i];
+            a0 += w0[i] * xi;
+            a1 += w1[i] * xi;
+        }
+        out[j0] = a0;
+        out[j1] = a1;
     }
     int best = 0;
     for (int j = 1; j < 2; j++) if (out[j] > out[best]) best = j;

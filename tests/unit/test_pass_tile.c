@@ -53,12 +53,13 @@ static void which_layers(void **state)
     assert_int_equal(p->layers[1].tile, 5); /* gate from self: every row, in tiles */
     assert_int_equal(p->layers[2].tile, 0); /* layernorm */
     assert_int_equal(p->layers[3].tile, 0); /* unit kept constant for the layernorm */
-    assert_int_equal(p->layers[5].tile, 5); /* the output */
-    /* --dense: gates dropped, so the self-gated layer tiles too */
+    assert_int_equal(p->layers[5].tile, 0); /* the output, ungated: rows on vector targets too */
+    /* --dense: gates dropped, so layers go row-wise where rows align to vw */
     p = ir_lower_for(&a, load(&a, kinds), &t, NULL, 1);
     assert_int_equal(p->layers[0].gate.kind, GATE_NONE);
     assert_int_equal(p->layers[1].gate.kind, GATE_NONE);
-    assert_int_equal(p->layers[1].tile, 5);
+    assert_int_equal(p->layers[0].tile, 0); /* 2 inputs */
+    assert_int_equal(p->layers[1].tile, 5); /* 3 inputs: rows would straddle vectors */
     assert_int_equal(p->layers[3].gate.kind, GATE_NONE); /* static gates dropped too: */
     assert_int_equal(p->layers[3].n_out, 2);              /* nothing deleted or fixed */
     assert_null(p->layers[3].const_mask);
