@@ -84,7 +84,7 @@ check-generated: dgc
 	  ./dgc $$m -o $$t/$$b.c --header $$t/$$b.h; \
 	  if ! cmp -s $$t/$$b.c generated/$$b.c || ! cmp -s $$t/$$b.h generated/$$b.h; then \
 	    echo "generated/$$b.c is stale: run 'make generated' and commit"; rm -rf $$t; exit 1; fi; \
-	  $(CC) -std=c99 -Wall -Wextra -Werror -pedantic -O2 -c -o $$t/$$b.o generated/$$b.c; \
+	  for o in -O2 -O3; do $(CC) -std=c99 -Wall -Wextra -Werror -pedantic $$o -c -o $$t/$$b.o generated/$$b.c; done; \
 	  tcc -Wall -Werror -c -o $$t/$$b.tcc.o generated/$$b.c; \
 	done; rm -rf $$t; echo "generated: up to date, warning-free with $(CC) and tcc"
 

@@ -12,6 +12,9 @@
 #include <math.h>
 #include <stdint.h>
 #include "demo.h"
+#if defined(__GNUC__) && defined(__OPTIMIZE__) && !defined(__clang__) && !defined(__TINYC__)
+#pragma GCC optimize("O2")
+#endif
 
 /* LayerNorm: biased variance, as PyTorch; w, b may be null. */
 static void demo_norm(const float *x, float *y, int n, float eps, const float *w, const float *b)
