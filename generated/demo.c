@@ -15,6 +15,9 @@
 #if defined(__GNUC__) && defined(__OPTIMIZE__) && !defined(__clang__) && !defined(__TINYC__)
 #pragma GCC optimize("O2")
 #endif
+#if defined(__GNUC__) && !defined(__TINYC__)
+typedef float demo_vf __attribute__((vector_size(32)));
+#endif
 
 /* LayerNorm: biased variance, as PyTorch; w, b may be null. */
 static void demo_norm(const float *x, float *y, int n, float eps, const float *w, const float *b)

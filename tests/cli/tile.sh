@@ -71,4 +71,32 @@ expect 1 "missing calibration file" -- "$dgc" "$t/c.dg" --calibrate "$t/none.npy
 grep -q "calibration file '.*none.npy'" "$t/err" && ok || bad "missing calibration message"
 [ ! -e "$t/c3.c" ] && ok || bad "no output after a calibration error"
 
+# Rows in GNU C vectors (gcc) and the portable loops (tcc) give the same
+# bits: 40 inputs (a two-vector loop and one more vector), 12 rows (a group
+# of eight, then four) and a 3-row output, every layer row-wise.
+/usr/bin/python3 -c "
+r = lambda k: [round(((i * 37 + k * 11) % 29 - 14) / 7.0, 4) for i in range(k)]
+m = lambda o, n, s: '[' + ', '.join('[' + ', '.join(str(((j * n + i) * 37 + s) % 29 / 7.0 - 2) for i in range(n)) + ']' for j in range(o)) + ']'
+print('model v;\\ninput 40;\\nlayer fc dense 12 { weight %s; bias %s; activation relu; }' % (m(12, 40, 3), r(12)))
+print('output out dense 3 { weight %s; }' % m(3, 12, 5))" > "$t/v.dg"
+expect 0 "rows everywhere" -- "$dgc" "$t/v.dg" --dense -o "$t/vr.c"
+grep -q 'v_vf xv' "$t/vr.c" && ok || bad "the rows use GNU C vectors"
+cat > "$t/vd.c" <<'DRV'
+#include <stdio.h>
+#include "vr.h"
+int main(void)
+{
+    float in[40], out[3];
+    for (int s = 0; s < 50; s++) {
+        for (int i = 0; i < 40; i++) in[i] = (float)((s * 40 + i) % 23) / 7.0f - 1.5f;
+        v_infer(in, out);
+        printf("%a %a %a\n", out[0], out[1], out[2]);
+    }
+    return 0;
+}
+DRV
+gcc -std=c99 -O2 -I"$t" -o "$t/vg" "$t/vd.c" "$t/vr.c" -lm && tcc -I"$t" -o "$t/vt" "$t/vd.c" "$t/vr.c" -lm &&
+    "$t/vg" > "$t/vg.txt" && "$t/vt" > "$t/vt.txt" && cmp -s "$t/vg.txt" "$t/vt.txt" && ok \
+    || bad "GNU C vector rows differ from the portable rows"
+
 summary cli-tile

@@ -37,6 +37,9 @@ int g_infer_mask(const float *in, float *out, int *open_units, unsigned char *ma
 #if defined(__GNUC__) && defined(__OPTIMIZE__) && !defined(__clang__) && !defined(__TINYC__)
 #pragma GCC optimize("O2")
 #endif
+#if defined(__GNUC__) && !defined(__TINYC__)
+typedef float g_vf __attribute__((vector_size(8)));
+#endif
 
 /* layer 0 fc1: dense 5 of 5 units, 3 inputs, relu, gate linear from input, threshold */
 static const float g_l0_WT[18] = {

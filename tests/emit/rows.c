@@ -37,6 +37,9 @@ int g_infer_mask(const float *in, float *out, int *open_units, unsigned char *ma
 #if defined(__GNUC__) && defined(__OPTIMIZE__) && !defined(__clang__) && !defined(__TINYC__)
 #pragma GCC optimize("O2")
 #endif
+#if defined(__GNUC__) && !defined(__TINYC__)
+typedef float g_vf __attribute__((vector_size(8)));
+#endif
 
 /* layer 0 fc1: dense 5 of 5 units, 3 inputs, relu, gate linear from input, threshold */
 static const float g_l0_W[5][3] = {
@@ -147,6 +150,26 @@ static int g_l0(const float *x, float *h, uint16_t *hl, unsigned char *mk)
         float p1[2] = {0.0f};
         float p2[2] = {0.0f};
         float p3[2] = {0.0f};
+#if defined(__GNUC__) && !defined(__TINYC__)
+        {
+            g_vf xv, wv, v0 = {0.0f}, v1 = {0.0f}, v2 = {0.0f}, v3 = {0.0f};
+            for (int i = 0; i < 2; i += 2) {
+                __builtin_memcpy(&xv, x + i + 0, sizeof xv);
+                __builtin_memcpy(&wv, w0 + i + 0, sizeof wv);
+                v0 += wv * xv;
+                __builtin_memcpy(&wv, w1 + i + 0, sizeof wv);
+                v1 += wv * xv;
+                __builtin_memcpy(&wv, w2 + i + 0, sizeof wv);
+                v2 += wv * xv;
+                __builtin_memcpy(&wv, w3 + i + 0, sizeof wv);
+                v3 += wv * xv;
+            }
+            __builtin_memcpy(p0, &v0, sizeof p0);
+            __builtin_memcpy(p1, &v1, sizeof p1);
+            __builtin_memcpy(p2, &v2, sizeof p2);
+            __builtin_memcpy(p3, &v3, sizeof p3);
+        }
+#else
         {
             const int i = 0;
             for (int l = 0; l < 2; l++) p0[l] += w0[i + l] * x[i + l];
@@ -154,6 +177,7 @@ static int g_l0(const float *x, float *h, uint16_t *hl, unsigned char *mk)
             for (int l = 0; l < 2; l++) p2[l] += w2[i + l] * x[i + l];
             for (int l = 0; l < 2; l++) p3[l] += w3[i + l] * x[i + l];
         }
+#endif
         for (int i = 2; i < 3; i++) {
             a0 += w0[i] * x[i];
             a1 += w1[i] * x[i];
@@ -183,12 +207,30 @@ static int g_l0(const float *x, float *h, uint16_t *hl, unsigned char *mk)
         float p0[2] = {0.0f};
         float p1[2] = {0.0f};
         float p2[2] = {0.0f};
+#if defined(__GNUC__) && !defined(__TINYC__)
+        {
+            g_vf xv, wv, v0 = {0.0f}, v1 = {0.0f}, v2 = {0.0f};
+            for (int i = 0; i < 2; i += 2) {
+                __builtin_memcpy(&xv, x + i + 0, sizeof xv);
+                __builtin_memcpy(&wv, w0 + i + 0, sizeof wv);
+                v0 += wv * xv;
+                __builtin_memcpy(&wv, w1 + i + 0, sizeof wv);
+                v1 += wv * xv;
+                __builtin_memcpy(&wv, w2 + i + 0, sizeof wv);
+                v2 += wv * xv;
+            }
+            __builtin_memcpy(p0, &v0, sizeof p0);
+            __builtin_memcpy(p1, &v1, sizeof p1);
+            __builtin_memcpy(p2, &v2, sizeof p2);
+        }
+#else
         {
             const int i = 0;
             for (int l = 0; l < 2; l++) p0[l] += w0[i + l] * x[i + l];
             for (int l = 0; l < 2; l++) p1[l] += w1[i + l] * x[i + l];
             for (int l = 0; l < 2; l++) p2[l] += w2[i + l] * x[i + l];
         }
+#endif
         for (int i = 2; i < 3; i++) {
             a0 += w0[i] * x[i];
             a1 += w1[i] * x[i];
@@ -211,11 +253,26 @@ static int g_l0(const float *x, float *h, uint16_t *hl, unsigned char *mk)
         float a1 = g_l0_b[j1];
         float p0[2] = {0.0f};
         float p1[2] = {0.0f};
+#if defined(__GNUC__) && !defined(__TINYC__)
+        {
+            g_vf xv, wv, v0 = {0.0f}, v1 = {0.0f};
+            for (int i = 0; i < 2; i += 2) {
+                __builtin_memcpy(&xv, x + i + 0, sizeof xv);
+                __builtin_memcpy(&wv, w0 + i + 0, sizeof wv);
+                v0 += wv * xv;
+                __builtin_memcpy(&wv, w1 + i + 0, sizeof wv);
+                v1 += wv * xv;
+            }
+            __builtin_memcpy(p0, &v0, sizeof p0);
+            __builtin_memcpy(p1, &v1, sizeof p1);
+        }
+#else
         {
             const int i = 0;
             for (int l = 0; l < 2; l++) p0[l] += w0[i + l] * x[i + l];
             for (int l = 0; l < 2; l++) p1[l] += w1[i + l] * x[i + l];
         }
+#endif
         for (int i = 2; i < 3; i++) {
             a0 += w0[i] * x[i];
             a1 += w1[i] * x[i];
@@ -231,10 +288,22 @@ static int g_l0(const float *x, float *h, uint16_t *hl, unsigned char *mk)
         const float *w0 = g_l0_W[j0];
         float a0 = g_l0_b[j0];
         float p0[2] = {0.0f};
+#if defined(__GNUC__) && !defined(__TINYC__)
+        {
+            g_vf xv, wv, v0 = {0.0f};
+            for (int i = 0; i < 2; i += 2) {
+                __builtin_memcpy(&xv, x + i + 0, sizeof xv);
+                __builtin_memcpy(&wv, w0 + i + 0, sizeof wv);
+                v0 += wv * xv;
+            }
+            __builtin_memcpy(p0, &v0, sizeof p0);
+        }
+#else
         {
             const int i = 0;
             for (int l = 0; l < 2; l++) p0[l] += w0[i + l] * x[i + l];
         }
+#endif
         for (int i = 2; i < 3; i++) {
             a0 += w0[i] * x[i];
         }
