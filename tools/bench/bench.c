@@ -204,7 +204,7 @@ static void bench_model(const char *path, result *r)
     int n = (int)env_long("BENCH_N", 300);
     if (n > n_test) n = (int)n_test;
     if (ed_write(dir, "inputs.bin", test, sizeof(float) * (size_t)n * (size_t)m->n_in)) exit(1);
-    const char *cc = "gcc -std=c99 -O2 -mavx2";
+    const char *cc = getenv("BENCH_CC") ? getenv("BENCH_CC") : "gcc -std=c99 -O2 -mavx2";
     snprintf(cmd, sizeof cmd, "%s -c -o %s/g.o %s/g.c", cc, dir, dir);
     t0 = now_ms();
     if (sh(cmd)) exit(1);
@@ -262,7 +262,7 @@ static void print_text(const result *r)
         printf("  gated speed-up over OpenBLAS: %.3f, bar 0.8/relMAC+gate = %.3f\n",
                r->ns[3] / r->ns[0], 0.8 / r->rel_mac_gate);
     }
-    printf("  emit gated C %.1f ms, gcc -O2 -mavx2 -c of it %.0f ms\n", r->emit_ms, r->cc_ms);
+    printf("  emit gated C %.1f ms, compiling it (BENCH_CC) %.0f ms\n", r->emit_ms, r->cc_ms);
     for (int l = 0; l < r->n_layers; l++)
         printf("  layer %dx%d: naive %.0f ns, OpenBLAS sgemv %.0f ns\n", r->shape[l][1],
                r->shape[l][0], r->lns[l][0], r->lns[l][1]);
