@@ -42,8 +42,8 @@ int calib_load(arena *a, const mdl_model *m, const char *path, ir_calib *c)
         return -1;
     }
     if (ds.dim != m->n_in) {
-        diag_fatal_msg("calibration file '%s': rows of %d values, model '%s' takes %d", path, ds.dim,
-                       m->name, m->n_in);
+        diag_fatal_msg("calibration file '%s': rows of %d value%s, model '%s' takes %d", path, ds.dim,
+                       diag_s(ds.dim), m->name, m->n_in);
         return -1;
     }
     calib_run(a, m, ds.x, (int)ds.rows, c);

@@ -329,7 +329,8 @@ mdl_model *chk_model(arena *a, const ast_file *f, const char *dir)
     }
     m->n_out = m->ops[m->n_ops - 1].n_out;
     if (labels && labels->nargs != m->n_out) {
-        diag_error(labels->loc, "%d labels for %d outputs", labels->nargs, m->n_out);
+        diag_error(labels->loc, "%d label%s for %d output%s", labels->nargs, diag_s(labels->nargs), m->n_out,
+                   diag_s(m->n_out));
         return NULL;
     }
     m->params = c.params;

@@ -62,7 +62,7 @@ int chk_nargs(const ast_stmt *s, int lo, int hi)
         return 0;
     }
     if (lo == hi)
-        diag_error(at, "'%s' takes %d argument%s, not %d", s->key, lo, lo == 1 ? "" : "s",
+        diag_error(at, "'%s' takes %d argument%s, not %d", s->key, lo, diag_s(lo),
                    s->nargs);
     else
         diag_error(at, "'%s' takes %d to %d arguments, not %d", s->key, lo, hi, s->nargs);

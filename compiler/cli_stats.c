@@ -78,8 +78,8 @@ static void print_text(arena *a, const mdl_model *m, const ir_program *p, const 
 {
     long dense = 0, gmacs = 0;
     for (int i = 0; i < m->n_ops; i++) dense += ls[i].dense_macs, gmacs += ls[i].gate_macs;
-    printf("model %s: %d inputs, %d outputs, %d layer%s\n", m->name, m->n_in, m->n_out, m->n_ops,
-           m->n_ops == 1 ? "" : "s");
+    printf("model %s: %d input%s, %d output%s, %d layer%s\n", m->name, m->n_in, diag_s(m->n_in), m->n_out,
+           diag_s(m->n_out), m->n_ops, diag_s(m->n_ops));
     printf("parameters: %ld\n", m->params);
     printf("dense MACs per inference: %ld (gate MACs at most %ld more)\n", dense, gmacs);
     printf("units removed by static folding: %ld\n", p->units_removed);

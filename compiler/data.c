@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <zlib.h>
+#include "diag.h"
 #include "wfile.h"
 
 #define DATA_MAX_BYTES (1UL << 30) /* uncompressed; a gzip bomb stops here */
@@ -336,7 +337,7 @@ static int parse_csv(const unsigned char *b, size_t n, fvec *f, table *t, char *
         if (c > 0) {
             if (dim >= 0 && c != dim)
                 return fail(err, errlen, "line %ld has %ld value%s, expected %ld as on the first row",
-                            line, c, c == 1 ? "" : "s", dim);
+                            line, c, diag_s(c), dim);
             if (c > 1L << 24) return fail(err, errlen, "line %ld is too long", line);
             dim = c;
             rows++;

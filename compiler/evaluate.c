@@ -116,8 +116,8 @@ int ev_check_data(const ev_model *em, const data_set *ds, char *err, size_t errl
 {
     const mdl_model *m = em->m;
     if (ds->dim != m->n_in)
-        return fail(err, errlen, "rows have %d values; model '%s' takes %d inputs", ds->dim, m->name,
-                    m->n_in);
+        return fail(err, errlen, "rows have %d value%s; model '%s' takes %d input%s", ds->dim, diag_s(ds->dim),
+                    m->name, m->n_in, diag_s(m->n_in));
     for (long i = 0; ds->labels && i < ds->rows; i++)
         if (ds->labels[i] >= m->n_out)
             return fail(err, errlen, "label of row %ld is %d; model '%s' has %d classes",

@@ -99,8 +99,8 @@ static void install(repl *r, repl_build *b)
 static void report(const repl_build *b, const char *verb)
 {
     const mdl_model *m = b->m;
-    printf("%s %s: %d inputs, %d outputs, %d layer%s", verb, m->name, m->n_in, m->n_out, m->n_ops,
-           m->n_ops == 1 ? "" : "s");
+    printf("%s %s: %d input%s, %d output%s, %d layer%s", verb, m->name, m->n_in, diag_s(m->n_in), m->n_out,
+           diag_s(m->n_out), m->n_ops, diag_s(m->n_ops));
     printf("; compiled in %.1f ms\n", b->em.compile_ms);
 }
 

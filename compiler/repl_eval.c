@@ -54,7 +54,7 @@ static int parse_vector(const char *text, int n, float *in)
         p = end;
     }
     if (got != n) {
-        diag_fatal_msg("the model takes %d values; the vector has %d", n, got);
+        diag_fatal_msg("the model takes %d value%s; the vector has %d", n, diag_s(n), got);
         return -1;
     }
     return 0;
@@ -190,7 +190,7 @@ int rc_eval(repl *r, int argc, char **argv, const char *rest)
             goto done;
         }
         if (ds.dim != m->n_in) {
-            diag_fatal_msg("%s has rows of %d values; the model takes %d", w, ds.dim, m->n_in);
+            diag_fatal_msg("%s has rows of %d value%s; the model takes %d", w, ds.dim, diag_s(ds.dim), m->n_in);
             goto done;
         }
         memcpy(in, ds.x, (size_t)m->n_in * sizeof *in);

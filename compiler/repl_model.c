@@ -190,8 +190,8 @@ int rc_show(repl *r, int argc, char **argv, const char *rest)
     }
     if (argc == 2) return show_layer(r, argv[1]);
     const mdl_model *m = r->b->m;
-    printf("model %s: %d inputs, %d outputs, %ld parameters%s%s\n", m->name, m->n_in, m->n_out,
-           m->params, r->path && !r->edited ? ", from " : "",
+    printf("model %s: %d input%s, %d output%s, %ld parameter%s%s%s\n", m->name, m->n_in, diag_s(m->n_in),
+           m->n_out, diag_s(m->n_out), m->params, diag_s(m->params), r->path && !r->edited ? ", from " : "",
            r->path && !r->edited ? r->path : "");
     if (m->in_gate.kind != GATE_NONE)
         printf("  input: a static gate keeps %d of %d features\n", r->b->em.p->n_feat, m->n_in);
