@@ -289,11 +289,12 @@ def safetensors_bytes(tensors):
     return struct.pack("<Q", len(h)) + h + b"".join(blobs)
 
 
-def _write_atomic(path, data):
+def _write_tmp(path, data, made):
+    """Writes path.tmp and records it in made (so a failure can remove it)."""
     tmp = path + ".tmp"
     with open(tmp, "wb") as f:
+        made.append(tmp)
         f.write(data)
-    return tmp
 
 
 def export(model, dg_path):
@@ -306,9 +307,17 @@ def export(model, dg_path):
     st = os.path.join(os.path.dirname(dg_path) or ".", base + ".safetensors")
     # after build(): a refused model leaves no directory behind either
     os.makedirs(os.path.dirname(dg_path) or ".", exist_ok=True)
-    tmps = [_write_atomic(st, safetensors_bytes(tensors)), _write_atomic(dg_path, text.encode())]
-    os.replace(tmps[0], st)
-    os.replace(tmps[1], dg_path)
+    made = []
+    try:
+        _write_tmp(st, safetensors_bytes(tensors), made)
+        _write_tmp(dg_path, text.encode(), made)
+    except BaseException:
+        # a half-written pair must not stay behind as NAME.tmp files
+        for tmp in made:
+            os.remove(tmp)
+        raise
+    os.replace(made[0], st)
+    os.replace(made[1], dg_path)
     return dg_path, st
 
 

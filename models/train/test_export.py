@@ -154,6 +154,16 @@ def main():
     for ext in (".dg", ".safetensors"):
         if open(a[:-3] + ext, "rb").read() != open(b[:-3] + ext, "rb").read():
             fail(f"two exports of one model differ in {ext}")
+    # A write that fails half-way leaves no .tmp file: the .dg's temporary
+    # cannot be created (a directory has its name) after the weights' was.
+    os.makedirs(f"{tmp}/c/again.dg.tmp")
+    try:
+        dgexport.export(m, f"{tmp}/c/again.dg")
+        fail("export over a blocked temporary succeeded")
+    except OSError:
+        pass
+    if sorted(os.listdir(f"{tmp}/c")) != ["again.dg.tmp"]:
+        fail(f"a failed export left {sorted(os.listdir(f'{tmp}/c'))}")
     n_ref = 0
     for what, model, text in refusals():
         d = f"{tmp}/refuse{n_ref}"
