@@ -1,4 +1,4 @@
-/* agree: the comparison rule of DESIGN.md section 6, in one place for every
+/* agree: the comparison rule of docs/testing.md, in one place for every
  * test that checks compiled code against the interpreter. */
 #include "agree.h"
 #include <math.h>

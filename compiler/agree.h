@@ -1,5 +1,5 @@
 /* agree: does one compiled run (JIT, gcc-built or firmware) agree with the
- * reference interpreter? The rule of DESIGN.md section 6: masks agree
+ * reference interpreter? The rule of docs/testing.md: masks agree
  * exactly except at units the interpreter marks near their decision
  * boundary; a near unit that flips may change everything after it, so from
  * there on a difference is a flip, not a failure; outputs are compared

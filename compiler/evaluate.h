@@ -2,7 +2,7 @@
  * accuracy commands. A model is loaded, lowered and JIT-compiled once
  * (ev_load); then single inputs (ev_one) or whole data sets (ev_run) go
  * through the JIT. The per-input cost metrics are metrics.c's own
- * (DESIGN.md section 3), fed with the open units the compiled code reports,
+ * (docs/testing.md), fed with the open units the compiled code reports,
  * so the JIT and the interpreter are measured by one definition. */
 #ifndef DGC_EVALUATE_H
 #define DGC_EVALUATE_H

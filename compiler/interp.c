@@ -6,7 +6,7 @@
  * never the folded logit threshold, so the oracle does not share the
  * compiler's shortcut. Speed does not matter here; obviousness does.
  *
- * Near flags (DESIGN.md section 6) mark the units whose decision could flip
+ * Near flags (docs/testing.md) mark the units whose decision could flip
  * under a different summation order:
  *   - threshold: |z - b| <= INTERP_NEAR_REL * max(1, |b|), b = mdl_gate_zthr.
  *   - top-k: let zk be the k-th largest logit and zk1 the (k+1)-th. Only if

@@ -9,7 +9,7 @@
 
 /* A gate logit this close to its decision boundary (relative to
  * max(1, |boundary|)) may flip under another summation order; see
- * DESIGN.md section 6. */
+ * docs/testing.md. */
 #define INTERP_NEAR_REL 1e-4
 
 typedef struct interp_layer {

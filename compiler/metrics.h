@@ -1,4 +1,4 @@
-/* metrics: the paper's per-input cost metrics (DESIGN.md section 3), computed
+/* metrics: the paper's per-input cost metrics (docs/testing.md), computed
  * from one interpreter result and the model, plus an accumulator that
  * averages them over many inputs.
  *

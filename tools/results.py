@@ -120,7 +120,7 @@ def main():
         "*units*: units per layer after the input. *act.* is the gate "
         "activation ratio (open units / units, averaged over the test images); relMAC "
         "is the paper's layer-weighted executed MACs over dense MACs; relMAC+gate adds "
-        "the gate networks' own MACs (DESIGN.md section 3, compiler/metrics.h).",
+        "the gate networks' own MACs (docs/testing.md, compiler/metrics.h).",
         "",
     ] + table(rows) + [""]
     desc = [f"- {e['model']}: {t['description']}" for e, t in rows if t.get("description")]

@@ -2,7 +2,7 @@
  * accepts is emitted, built with gcc -O0 and run, and JIT-compiled with
  * libtcc (tiles as `dgc run` lays them out, and every layer row-wise, as
  * the gcc build has it); all must agree with the reference interpreter by
- * the rule of DESIGN.md section 6 (agree.c) on 32 inputs: for a 784-input
+ * the rule of docs/testing.md (agree.c) on 32 inputs: for a 784-input
  * model half are real Fashion-MNIST test images, half random pixels;
  * otherwise all random.
  * Each one `dgc check` refuses must be refused by `dgc run` (the JIT path)

@@ -1,7 +1,7 @@
 /* e2e_random: random small models of every gate kind, activation and
  * option are written as .dg text, compiled by dgc's pipeline to C, built
  * with gcc, run, and compared with the reference interpreter by the rule of
- * DESIGN.md section 6: gate masks must agree exactly except at units the
+ * docs/testing.md: gate masks must agree exactly except at units the
  * interpreter marks near the decision boundary (those flips are counted and
  * bounded); where masks agree, outputs must agree within tolerance.
  *

@@ -1,5 +1,5 @@
 /* fw_check: compares what the test firmware printed under qemu with the
- * reference interpreter, by the rule of DESIGN.md section 6: masks agree
+ * reference interpreter, by the rule of docs/testing.md: masks agree
  * exactly except at units the interpreter marks near the boundary (those
  * samples are counted and bounded); where masks agree, outputs agree within
  * tolerance and the class is the same. Every image must be reported, in

@@ -4,7 +4,7 @@
  *
  * Two paths are checked against PyTorch: the reference interpreter, and
  * the emitted C built with gcc (-O1) and run on the same images. Rule
- * (DESIGN.md section 6): gate masks agree exactly except at units the
+ * (docs/testing.md): gate masks agree exactly except at units the
  * interpreter marks near the decision boundary, and after such a unit
  * (everything downstream may follow it); those flips are counted and at
  * most MAX_FLIPS samples may have one. Where masks agree and nothing is

@@ -1,5 +1,5 @@
 /* test_jit: the libtcc JIT. Models compiled in memory agree with the
- * reference interpreter (DESIGN.md section 6, through agree.c); C that tcc
+ * reference interpreter (docs/testing.md, through agree.c); C that tcc
  * refuses is an internal error carrying tcc's message, never a crash. */
 #include <stdarg.h>
 #include <stddef.h>
