@@ -31,10 +31,10 @@ void diag_note(dg_loc loc, const char *fmt, ...)
 void diag_fatal_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int diag_errors(void);
 int diag_too_many(void); /* DIAG_MAX_ERRORS reached: callers stop early */
+dg_loc diag_loc(const char *file, int line, int col, int len);
+dg_loc diag_noloc(const char *file);
 
 /* "s" unless n is 1: "%d input%s", n, diag_s(n). */
 static inline const char *diag_s(long n) { return n == 1 ? "" : "s"; }
-dg_loc diag_loc(const char *file, int line, int col, int len);
-dg_loc diag_noloc(const char *file);
 
 #endif

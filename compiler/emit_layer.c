@@ -149,7 +149,8 @@ static void rows_loop(em *e, int li, const rows *r, const char *dst)
     em_printf(e, ";\n    }\n");
 }
 
-/* Every computed row, ungated; four rows at a time on a scalar target. */
+/* Every computed row, ungated: em_rows_all's groups (eight rows at a time
+ * on vector targets, four on scalar ones) unless only some rows are kept. */
 static void all_rows(em *e, int li, const rows *r, const char *dst)
 {
     if (!r->idx && r->n > 0) em_rows_all(e, li, dst);
