@@ -408,8 +408,9 @@ static void source(em *e, const char *header_name)
          * 69 us at -O3, 120 us at -Os, 7.5 us at -O2): these functions are
          * compiled as at -O2 whenever optimisation is on. */
         em_printf(e, "#if defined(__GNUC__) && defined(__OPTIMIZE__) && !defined(__clang__) && "
-                     "!defined(__TINYC__)\n#pragma GCC optimize(\"O2\")\n#endif\n"
-                     "#if defined(__GNUC__) && !defined(__TINYC__)\n"
+                     "!defined(__TINYC__)\n#pragma GCC optimize(\"O2\")\n#endif\n");
+    if (em_gnu_vectors(e))
+        em_printf(e, "#if defined(__GNUC__) && !defined(__TINYC__)\n"
                      "typedef float %s_vf __attribute__((vector_size(%d)));\n#endif\n",
                   e->pre, 4 * e->p->vw);
     if (e->need_norm) {

@@ -59,6 +59,9 @@ void em_act(em *e, mdl_act act, const char *x);     /* the activation of x */
 /* emit_list.c: which elements each vector lists, and loops over them */
 void em_plan(em *e);
 int em_vec_used(const em_vec *v); /* a dot product over v touches any element */
+/* Row dot products in GNU C vectors (PFX_vf): more than one lane, a power of
+ * two of them (vector_size must be one). */
+static inline int em_gnu_vectors(const em *e) { return e->p->vw > 1 && !(e->p->vw & (e->p->vw - 1)); }
 int em_rows(const ir_layer *l);   /* units whose row is computed (not constant) */
 const char *em_list_name(em *e, int vi); /* the static list of v[vi] */
 /* ind a += row[i] * x[i] for every listed i of v (v[vi], or NULL: all of n) */

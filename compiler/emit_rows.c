@@ -61,8 +61,10 @@ static void group_dot(em *e, int li, int g)
     int nv = vw > 1 ? n / vw * vw : 0, n2 = vw > 1 ? n / (2 * vw) * (2 * vw) : 0;
     if (nv > 0) {
         for (int q = 0; q < g; q++) em_printf(e, "%sfloat p%d[%d] = {0.0f};\n", ind, q, vw);
-        vector_dot(e, g, n2, nv);
-        em_printf(e, "#else\n");
+        if (em_gnu_vectors(e)) {
+            vector_dot(e, g, n2, nv);
+            em_printf(e, "#else\n");
+        }
     }
     if (n2 > 0) {
         em_printf(e, "%sfor (int i = 0; i < %d; i += %d) {\n", ind, n2, 2 * vw);
@@ -78,7 +80,7 @@ static void group_dot(em *e, int li, int g)
             em_printf(e, "%s    for (int l = 0; l < %d; l++) p%d[l] += w%d[i + l] * x[i + l];\n", ind, vw, q, q);
         em_printf(e, "%s}\n", ind);
     }
-    if (nv > 0) em_printf(e, "#endif\n");
+    if (nv > 0 && em_gnu_vectors(e)) em_printf(e, "#endif\n");
     if (n > nv) {
         em_printf(e, "%sfor (int i = %d; i < %d; i++) {\n", ind, nv, n);
         for (int q = 0; q < g; q++) em_printf(e, "%s    a%d += w%d[i] * x[i];\n", ind, q, q);

@@ -25,7 +25,9 @@ grep -q "unknown target 'z80' (x86-64, cortex-m4, cortex-m0, generic, tcc)" "$t/
 [ ! -e "$t/x.c" ] && ok || bad "no output after a usage error"
 
 # Every preset and the extremes compile warning-free.
-for o in "--target x86-64" "--target generic" "--tile 0" "--tile 1 --vector-width 1" "--tile 32" "--dense"; do
+# (non-power-of-two lane counts: the portable loops only; --dense last, see below)
+for o in "--target x86-64" "--target generic" "--tile 0" "--tile 1 --vector-width 1" "--tile 32" \
+    "--dense --vector-width 3" "--tile 0 --vector-width 6" "--dense"; do
     expect 0 "compile $o" -- "$dgc" models/demo.dg $o -o "$t/v.c"
     warnfree "$t/v.c" && ok || bad "$o: not warning-free"
 done
