@@ -7,18 +7,13 @@
 #include "diag.h"
 #include "interp.h"
 
-static int dynamic(const mdl_op *op)
-{
-    return op->kind == OP_DENSE && (op->gate.kind == GATE_LINEAR || op->gate.kind == GATE_LOWRANK);
-}
-
 void calib_run(arena *a, const mdl_model *m, const float *x, int n, ir_calib *c)
 {
     c->n_samples = n;
     c->n_layers = m->n_ops;
     c->open = ar_array(a, (size_t)(m->n_ops > 0 ? m->n_ops : 1), sizeof *c->open);
     for (int l = 0; l < m->n_ops; l++)
-        if (dynamic(&m->ops[l]))
+        if (m->ops[l].kind == OP_DENSE && mdl_gate_dynamic(m->ops[l].gate.kind))
             c->open[l] = ar_alloc(a, (size_t)n * (size_t)m->ops[l].n_out + 1);
     for (int s = 0; s < n; s++) {
         arena scratch; /* one result at a time: the big models' are large */

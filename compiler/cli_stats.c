@@ -51,7 +51,7 @@ static void collect(const mdl_model *m, const ir_program *p, layer_stats *ls)
         s->dense_macs = (long)op->n_out * op->n_in;
         s->gate_macs = gate_macs(&op->gate);
         s->removed = op->n_out - s->ir->n_out;
-        if (op->gate.kind == GATE_LINEAR || op->gate.kind == GATE_LOWRANK) {
+        if (mdl_gate_dynamic(op->gate.kind)) {
             if (op->gate.src == GSRC_SELF)
                 s->note = "gate reads the layer's own activations: every row is computed; "
                           "only the next layer's columns are skipped";

@@ -70,7 +70,7 @@ typedef struct ir_layer {
 /* The layer's mask is decided per input (a linear or low-rank gate). */
 static inline int ir_dyn_gate(const ir_layer *l)
 {
-    return l->kind == OP_DENSE && (l->gate.kind == GATE_LINEAR || l->gate.kind == GATE_LOWRANK);
+    return l->kind == OP_DENSE && mdl_gate_dynamic(l->gate.kind);
 }
 
 typedef struct ir_program {

@@ -6,7 +6,7 @@
 static int closed_is_nonzero(const mdl_op *op)
 {
     const mdl_gate *g = &op->gate;
-    int dynamic = g->kind == GATE_LINEAR || g->kind == GATE_LOWRANK;
+    int dynamic = mdl_gate_dynamic(g->kind);
     return dynamic && g->apply == APPLY_PRE && mdl_act_eval(op->act, 0.0) != 0.0;
 }
 

@@ -99,5 +99,8 @@ const char *mdl_act_name(mdl_act act);
 const char *mdl_gate_kind_name(mdl_gate_kind k);
 /* Threshold in logit space: open iff z > mdl_gate_zthr(g). */
 double mdl_gate_zthr(const mdl_gate *g);
+/* The gate computes its mask per input (linear or low-rank), not once at
+ * compile time (static) or never (none). */
+static inline int mdl_gate_dynamic(mdl_gate_kind k) { return k == GATE_LINEAR || k == GATE_LOWRANK; }
 
 #endif

@@ -30,7 +30,7 @@ void ir_pass_gate_norm(arena *a, ir_program *p)
 {
     for (int i = 0; i < p->n_layers; i++) {
         ir_gate *g = &p->layers[i].gate;
-        if ((g->kind == GATE_LINEAR || g->kind == GATE_LOWRANK) && g->has_norm &&
+        if (mdl_gate_dynamic(g->kind) && g->has_norm &&
             (g->norm.weight || g->norm.bias))
             fold(a, g);
     }

@@ -66,7 +66,7 @@ void ir_pass_input(arena *a, ir_program *p)
     ir_gate *g = &l->gate;
     if (l->kind != OP_DENSE || l->n_in != p->n_feat || !gate_ok(p, g)) return;
     fold_matrix(a, p, l->W, &l->b, l->n_out, l->n_in);
-    if ((g->kind == GATE_LINEAR || g->kind == GATE_LOWRANK) && g->src == GSRC_INPUT) {
+    if (mdl_gate_dynamic(g->kind) && g->src == GSRC_INPUT) {
         if (g->has_norm) {
             double a0, c0;
             affine(p, 0, &a0, &c0);

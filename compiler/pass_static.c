@@ -65,7 +65,7 @@ static int needs_whole(const ir_layer *c)
 {
     if (c->kind == OP_LAYERNORM) return 1;
     const ir_gate *g = &c->gate;
-    return (g->kind == GATE_LINEAR || g->kind == GATE_LOWRANK) && g->src == GSRC_INPUT &&
+    return mdl_gate_dynamic(g->kind) && g->src == GSRC_INPUT &&
            g->has_norm;
 }
 
@@ -95,7 +95,7 @@ static void drop_columns(arena *a, ir_layer *c, const unsigned char *open, int n
 {
     int n = c->n_in;
     ir_gate *g = &c->gate;
-    int gate_reads = (g->kind == GATE_LINEAR || g->kind == GATE_LOWRANK) && g->src == GSRC_INPUT;
+    int gate_reads = mdl_gate_dynamic(g->kind) && g->src == GSRC_INPUT;
     if (cv != 0) {
         if (!c->b) c->b = ir_zeros(a, c->n_out);
         fold(c->b, c->W, c->n_out, n, open, cv);
@@ -185,7 +185,7 @@ void ir_pass_static(arena *a, ir_program *p)
     for (int i = 0; i < p->n_layers; i++) {
         ir_layer *l = &p->layers[i];
         l->closed_value = 0.0f;
-        if ((l->gate.kind == GATE_LINEAR || l->gate.kind == GATE_LOWRANK) &&
+        if (mdl_gate_dynamic(l->gate.kind) &&
             l->gate.apply == APPLY_PRE)
             l->closed_value = (float)mdl_act_eval(l->act, 0.0);
     }

@@ -132,7 +132,7 @@ static void show_gate(const mdl_gate *g)
 {
     printf("  gate: %s", mdl_gate_kind_name(g->kind));
     if (g->kind == GATE_LOWRANK) printf(" rank %d", g->rank);
-    if (g->kind == GATE_LINEAR || g->kind == GATE_LOWRANK)
+    if (mdl_gate_dynamic(g->kind))
         printf(" from %s%s", g->src == GSRC_SELF ? "self" : "input", g->has_norm ? ", norm" : "");
     if (g->decide == DECIDE_TOPK)
         printf(", top-%d of %d", g->k, g->n);
