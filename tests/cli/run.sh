@@ -1,7 +1,7 @@
 #!/bin/sh
 # Command-line behaviour of dgc: outputs, exit codes, atomic writes,
 # determinism, prefixes and label escaping. Run from the repository root.
-. tests/cli/lib.sh
+. tests/common/lib.sh
 
 expect 0 "--version" -- "$dgc" --version
 grep -q '^dgc [0-9]' "$t/out" && ok || bad "--version prints 'dgc VERSION'"

@@ -3,7 +3,7 @@
 # --calibrate; bad values are usage errors, every target's C compiles
 # warning-free (gcc, tcc, arm-none-eabi-gcc), calibration is deterministic.
 # Run from the repository root. What the code computes: tests/e2e.
-. tests/cli/lib.sh
+. tests/common/lib.sh
 warnfree() { # warnfree FILE.c [arm flags]: gcc and tcc, or arm-none-eabi-gcc
     if [ $# -gt 1 ]; then
         f=$1; shift

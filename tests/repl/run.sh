@@ -10,14 +10,10 @@
 #                 is the dgc under test, $DGC_ROOT the repository)
 # Timings vary: "1.234 ms" and "5.678 us" are compared as "N ms", "N us".
 # UPDATE=1 sh tests/repl/run.sh writes the goldens instead (review them).
-dgc=$(pwd)/${1:-./dgc}
+. tests/common/lib.sh
 root=$(pwd)
 export DGC="$dgc" DGC_ROOT="$root" # for #!sh lines
 cases=$root/tests/repl/cases
-t=$(mktemp -d)
-trap 'rm -rf "$t"' EXIT
-pass=0
-fail=0
 
 feed() { # feed IN OUT: the script, acting on its #! lines
     while IFS= read -r l; do
@@ -54,16 +50,15 @@ for in in "$cases"/*.in; do
         cp "$w/.status" "$cases/$name.status"
         continue
     fi
-    ok=1
+    same=1
     for k in out err status; do
         if ! norm "$w/.$k" | cmp -s - "$cases/$name.$k"; then
-            ok=0
+            same=0
             echo "FAIL: repl/$name: $k differs"
             norm "$w/.$k" | diff "$cases/$name.$k" - | head -20
         fi
     done
-    [ $ok = 1 ] && pass=$((pass + 1)) || fail=$((fail + 1))
+    [ $same = 1 ] && ok || fail=$((fail + 1))
 done
 [ -n "$UPDATE" ] && { echo "repl: goldens written"; exit 0; }
-echo "repl: $pass passed, $fail failed"
-[ $fail = 0 ]
+summary repl

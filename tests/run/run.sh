@@ -5,17 +5,11 @@
 # models/demo.dg copied in, so messages carry short stable paths.
 # Run from the repository root. DGC_UPDATE=1 rewrites the goldens (review
 # the diff before committing them).
+. tests/common/lib.sh
 root=$(pwd)
-dgc=$root/${1:-./dgc}
 gold=$root/tests/run/golden
-t=$(mktemp -d)
-trap 'rm -rf "$t"' EXIT
 /usr/bin/python3 tests/run/make_data.py "$t" || { echo "FAIL: make_data.py"; exit 1; }
 cp models/demo.dg models/demo.npz "$t/"
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
 
 # golden NAME STATUS [--stdin FILE] -- dgc arguments...
 golden() {
@@ -100,5 +94,4 @@ got=$(sed 's/.*"confusion":\[\[//; s/\]\]}//; s/\],\[/\n/g' "$t/eval_fashion.out
       awk -F, '{ s = 0; for (i = 1; i <= NF; i++) s += $i; printf "%s%d", (NR > 1 ? "," : ""), s }')
 [ -n "$want" ] && [ "$want" = "$got" ] && ok || bad "confusion rows $got, label counts $want"
 
-echo "run: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+summary run

@@ -1,5 +1,6 @@
-# The harness tests/cli/*.sh share; source it from the repository root:
-#   . tests/cli/lib.sh    (the script's $1, if any, is the dgc to test)
+# The harness the shell suites share (tests/cli, tests/run, tests/repl);
+# source it from the repository root:
+#   . tests/common/lib.sh    (the script's $1, if any, is the dgc to test)
 # Gives $dgc, a temporary directory $t removed on exit, ok/bad counters,
 # expect, and summary to end with.
 dgc=$(pwd)/${1:-./dgc}
