@@ -40,6 +40,8 @@ golden run_csv_labels 0 -- run demo.dg --input rows.csv --labels labels.csv --li
 # the same rows in CSV and .npy give the same answers
 (cd "$t" && "$dgc" run demo.dg --input rows.npy --json) | cmp -s - "$gold/run_json.out" && ok \
     || bad "CSV and .npy rows give different results"
+(cd "$t" && "$dgc" run demo.dg --input - --json <rows.npy) | cmp -s - "$gold/run_json.out" && ok \
+    || bad ".npy rows from standard input give different results"
 
 # bad input: clear errors, exit 1 (data) or 2 (usage)
 golden run_ragged 1 -- run demo.dg --input ragged.csv
