@@ -211,6 +211,16 @@ static void test_layernorm(void **state)
     assert_near(r.out[1], 2.5, 1e-6);
     assert_near(r.out[2], 1 / 1.2, 1e-12);
     assert_near(r.out[3], 7, 0);
+    assert_int_equal(r.n_near, 0); /* var 1 >= eps: nothing near */
+    /* var 0.01 < eps 0.44: eps dominates, every unit is near */
+    const float flat[] = {1, 1.2f, 1, 1.2f};
+    r = run(&m, flat);
+    assert_int_equal(r.layers[0].n_near, 4);
+    assert_int_equal(r.n_near, 4);
+    /* equal values (var 0): exact, nothing near */
+    const float same[] = {2, 2, 2, 2};
+    r = run(&m, same);
+    assert_int_equal(r.n_near, 0);
 }
 
 /* ---- threshold decisions ---- */
