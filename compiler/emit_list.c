@@ -31,14 +31,18 @@ void em_plan(em *e)
     int nl = p->n_layers;
     e->v = ar_array(&e->a, (size_t)nl + 1, sizeof *e->v);
     e->v[0].n = p->n_feat;
-    if (p->feat_const) static_list(e, &e->v[0], p->feat_const, NULL);
+    /* Which vectors are lists: ir_listed_input, the rule ir_pass_tile's
+     * layout choice reads too; here only static or dynamic is decided. */
+    if (ir_listed_input(p, 0)) static_list(e, &e->v[0], p->feat_const, NULL);
     for (int i = 0; i < nl; i++) {
         const ir_layer *l = &p->layers[i];
         em_vec *v = &e->v[i + 1];
         v->n = l->n_out;
         v->slot = (i + 1) % 2;
-        if (l->kind == OP_DENSE && l->const_mask) static_list(e, v, l->const_mask, l->const_val);
-        else if (ir_dyn_gate(l) && l->closed_value == 0.0f) v->list = LIST_DYN;
+        if (ir_listed_input(p, i + 1)) {
+            if (l->kind == OP_DENSE && l->const_mask) static_list(e, v, l->const_mask, l->const_val);
+            else v->list = LIST_DYN;
+        }
         if (l->kind == OP_LAYERNORM) e->need_norm = 1;
         if (l->kind == OP_DENSE && l->act == ACT_GELU && em_rows(l) > 0) e->need_erf = 1;
         if (ir_dyn_gate(l) && l->gate.kind == GATE_LOWRANK && l->gate.hidden_act == ACT_GELU) {

@@ -96,9 +96,10 @@ typedef struct ir_program {
     int vw;                 /* ir_pass_tile: lanes of row dot products (1: plain sum) */
 } ir_program;
 
-/* Layer i reads a list of its input's open elements (emit_list.c's plan):
- * the input is kept by a static gate or the previous layer's closed units
- * hold 0. Row dot products would then gather x one element at a time. */
+/* Layer i (or, for i == n_layers, the output vector) reads a list of its
+ * input's open elements: the input is kept by a static gate or the
+ * previous layer's closed units hold 0. em_plan builds the lists by this
+ * rule; row dot products over one would gather x an element at a time. */
 static inline int ir_listed_input(const ir_program *p, int i)
 {
     if (i == 0) return p->feat_const != NULL;
