@@ -257,6 +257,27 @@ const char em_topk_vec_src[] =
     "        if (q[j] == a) m[j] = 0, ca--;\n"
     "}\n";
 
+/* em_mask_to_list's tables: PFX_lut[m] lists the set bits of the byte m,
+ * lowest first (zeros after them), PFX_lutn[m] counts them. */
+static void lut(em *e)
+{
+    em_printf(e, "\nstatic const unsigned char %s_lut[256][8] = {", e->pre);
+    for (int m = 0; m < 256; m++) {
+        int b[8] = {0}, c = 0;
+        for (int u = 0; u < 8; u++)
+            if (m >> u & 1) b[c++] = u;
+        em_printf(e, "%s{%d, %d, %d, %d, %d, %d, %d, %d}%s", m % 4 ? " " : "\n    ", b[0], b[1], b[2], b[3],
+                  b[4], b[5], b[6], b[7], m < 255 ? "," : "");
+    }
+    em_printf(e, "\n};\nstatic const unsigned char %s_lutn[256] = {", e->pre);
+    for (int m = 0; m < 256; m++) {
+        int c = 0;
+        for (int u = 0; u < 8; u++) c += m >> u & 1;
+        em_printf(e, "%s%d%s", m % 16 ? " " : "\n    ", c, m < 255 ? "," : "");
+    }
+    em_printf(e, "\n};\n");
+}
+
 static int identity_feats(const ir_program *p)
 {
     for (int f = 0; f < p->n_feat; f++)
@@ -351,7 +372,8 @@ static void run(em *e)
         if (e->list_n[s] > 0)
             /* Zeroed although every reader stays below the count its producer
              * returns: gcc cannot always see that (-Wmaybe-uninitialized). */
-            em_printf(e, "    %s %s[%d] = {0};\n", em_idx_type(e->list_n[s]), s ? "lb" : "la", e->list_n[s]);
+            em_printf(e, "    %s %s[%d] = {0};\n", em_idx_type(e->list_n[s]), s ? "lb" : "la",
+                      e->list_n[s] + em_list_slack(e));
     if (nl > 1) em_printf(e, "    int n;\n");
     if (!e->in_raw) em_printf(e, "    %s_input(in, va);\n", e->pre);
     for (int i = 0; i < nl; i++) em_layer_call(e, i);
@@ -425,6 +447,7 @@ static void source(em *e, const char *header_name)
         em_printf(e, "\n");
         put_template(e, em_gelu_src);
     }
+    if (e->need_lut) lut(e);
     if (e->need_topk) {
         em_printf(e, "\n");
         put_template(e, e->p->vw > 1 ? em_topk_vec_src : em_topk_src);

@@ -148,6 +148,18 @@ static void lane_sum(em *e, const char *acc, const char *pre, const char *mid, c
     }
 }
 
+/* gv /= n and ginv, the variance pass over a whole source whose sum gm
+ * holds (em_axpy summed it while computing A x: one pass less over x). */
+static void norm_var(em *e, int li, const gsrc *s)
+{
+    const char *n = em_fstr(e, (float)s->n);
+    em_printf(e, "    gm /= %s;\n", n);
+    lane_sum(e, "gv", ar_printf(&e->a, "(%s", s->x), ar_printf(&e->a, " - gm) * (%s", s->x), " - gm)", s->n);
+    em_printf(e, "    gv /= %s;\n", n);
+    em_printf(e, "    const float ginv = 1.0f / sqrtf(gv + %s);\n",
+              em_fstr(e, (float)e->p->layers[li].gate.norm.eps));
+}
+
 /* gm, ginv: mean and 1/std of the source, unlisted elements being 0. */
 static void norm_stats(em *e, int li, const gsrc *s)
 {
@@ -167,10 +179,11 @@ static void norm_stats(em *e, int li, const gsrc *s)
     } else {
         const char *cnt = v->list == LIST_STATIC ? ar_printf(&e->a, "%d", v->n_list) : "xn";
         const char *lst = v->list == LIST_STATIC ? em_list_name(e, s->vi) : "xl";
-        em_printf(e, "    for (int k = 0; k < %s; k++) gm += %s[%s[k]];\n", cnt, s->x, lst);
+        /* a packed vector holds the listed values in list order */
+        const char *xk = v->packed ? ar_printf(&e->a, "%s[k]", s->x) : ar_printf(&e->a, "%s[%s[k]]", s->x, lst);
+        em_printf(e, "    for (int k = 0; k < %s; k++) gm += %s;\n", cnt, xk);
         em_printf(e, "    gm /= %s;\n", n);
-        em_printf(e, "    for (int k = 0; k < %s; k++) { float d = %s[%s[k]] - gm; gv += d * d; }\n", cnt,
-                  s->x, lst);
+        em_printf(e, "    for (int k = 0; k < %s; k++) { float d = %s - gm; gv += d * d; }\n", cnt, xk);
         em_printf(e, "    gv += (float)(%d - %s) * gm * gm; /* the unlisted zeros */\n", s->n, cnt);
     }
     em_printf(e, "    gv /= %s;\n", n);
@@ -212,7 +225,7 @@ static void chunk_sums(em *e, int li, const gsrc *s, const char *what, const cha
     em_printf(e, "            float acc[%d];\n", w);
     em_printf(e, "            for (int u = 0; u < %d; u++) acc[u] = 0.0f;\n", w);
     const char *base = ar_printf(&e->a, "%s + (long)(%s) * %d", em_name(e, li, what), r0, s->n);
-    em_axpy(e, "            ", s->x, s->vi, s->n, base, w);
+    em_axpy(e, "            ", s->x, s->vi, s->n, base, w, NULL);
     em_printf(e, "            for (int u = 0; u < %d; u++) ms[%s + u] = acc[u];\n", w, r0);
 }
 
@@ -220,7 +233,7 @@ static void chunk_sums(em *e, int li, const gsrc *s, const char *what, const cha
  * chunks in ms[] on vector targets) and a loop over r that leaves a = row
  * r's value (normalised when the gate has a norm); the caller finishes the
  * loop body and closes both. */
-static void first_matrix(em *e, int li, const gsrc *s, int rows, const char *what)
+static void first_matrix(em *e, int li, const gsrc *s, int rows, const char *what, int fused)
 {
     int c = rows > 0 ? chunk(e, rows) : 1, full = rows / c * c;
     if (cols_used(e, s) && row_major(e, rows)) {
@@ -230,7 +243,8 @@ static void first_matrix(em *e, int li, const gsrc *s, int rows, const char *wha
     } else if (c == rows || !cols_used(e, s)) {
         em_printf(e, "    {\n        float acc[%d];\n        for (int u = 0; u < %d; u++) acc[u] = 0.0f;\n",
                   rows, rows);
-        if (cols_used(e, s)) em_axpy(e, "        ", s->x, s->vi, s->n, em_name(e, li, what), rows);
+        if (cols_used(e, s)) em_axpy(e, "        ", s->x, s->vi, s->n, em_name(e, li, what), rows, fused ? "gm" : NULL);
+        if (fused) norm_var(e, li, s);
         em_printf(e, "        for (int r = 0; r < %d; r++) {\n            float a = acc[r];\n", rows);
     } else {
         em_printf(e, "    {\n        float ms[%d];\n", rows);
@@ -356,15 +370,26 @@ int em_gelu8(const em *e, const ir_layer *l)
     return e->p->vw > 1 && l->gate.hidden_act == ACT_GELU && l->gate.rank >= 8;
 }
 
+/* The source's mean comes out of the M s pass (em_axpy's sum): a whole
+ * source, M s in one chunk of vector sums (first_matrix). fashion_lowrank's
+ * fc1 gate: one of the passes over its 784 inputs less. */
+static int fuse_mean(em *e, const gsrc *s, int rows)
+{
+    int whole = s->vi < 0 || e->v[s->vi].list == LIST_ALL;
+    return cols_used(e, s) && whole && !row_major(e, rows) && chunk(e, rows) == rows && em_axpy_sums(e, rows);
+}
+
 void em_gate_logits(em *e, int li)
 {
     const ir_gate *g = &e->p->layers[li].gate;
     gsrc s = source(e, li);
     em_printf(e, "    float z[%d];\n", g->n);
-    if (s.norm) norm_stats(e, li, &s);
+    int fused = s.norm && fuse_mean(e, &s, g->kind == GATE_LOWRANK ? g->rank : g->n);
+    if (fused) em_printf(e, "    float gm = 0.0f, gv = 0.0f;\n");
+    else if (s.norm) norm_stats(e, li, &s);
     if (g->kind == GATE_LOWRANK) {
         em_printf(e, "    float t[%d];\n", g->rank);
-        first_matrix(e, li, &s, g->rank, "AT");
+        first_matrix(e, li, &s, g->rank, "AT", fused);
         if (g->a_bias) em_printf(e, "            a += %s[r];\n", em_name(e, li, "ab"));
         int vec = em_gelu8(e, &e->p->layers[li]);
         em_printf(e, "            t[r] = ");
@@ -374,7 +399,7 @@ void em_gate_logits(em *e, int li)
         lowrank_z(e, li);
         return;
     }
-    first_matrix(e, li, &s, g->n, "GT");
+    first_matrix(e, li, &s, g->n, "GT", fused);
     if (g->c) em_printf(e, "            a += %s[r];\n", em_name(e, li, "c"));
     em_printf(e, "            z[r] = a;\n        }\n    }\n");
 }

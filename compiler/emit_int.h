@@ -20,6 +20,7 @@ typedef struct em_vec {
     int n_list;     /* LIST_STATIC: entries in idx */
     int *idx;       /* LIST_STATIC: ascending element indices */
     int passed;     /* the consumer reads the list (else only the vector) */
+    int packed;     /* LIST_DYN, passed: the vector holds the listed values in list order */
     int slot;       /* stack buffer: 0 (va) or 1 (vb) */
 } em_vec;
 
@@ -32,6 +33,7 @@ typedef struct em {
     em_vec *v;          /* [n_layers + 1] */
     int need_topk, need_norm, need_erf;
     int need_gelu8;     /* a low-rank gate's GELU through PFX_gelu8 */
+    int need_lut;       /* em_mask_to_list's tables */
     int buf_n[2];       /* elements of the stack buffers va, vb (0: unused) */
     int list_n[2];      /* elements of the list buffers la, lb (0: unused) */
     int bad;            /* a non-finite constant was met */
@@ -68,11 +70,20 @@ const char *em_list_name(em *e, int vi); /* the static list of v[vi] */
 void em_dot(em *e, const char *ind, const char *row, const char *x, int vi, int n);
 void em_lanes_add(em *e, const char *ind, const char *acc, const char *lanes, int vw);
 /* acc[0..w) += x[i] * (base + i*w)[0..w) for every listed i of v[vi] (vi < 0:
- * all of n). The caller declares and initialises float acc[w]. */
-void em_axpy(em *e, const char *ind, const char *x, int vi, int n, const char *base, int w);
+ * all of n). The caller declares and initialises float acc[w]. sum: NULL,
+ * or a float that gets the sum of x added in the same pass (a whole input
+ * only, and only where em_axpy_sums). */
+void em_axpy(em *e, const char *ind, const char *x, int vi, int n, const char *base, int w, const char *sum);
+static inline int em_axpy_sums(const em *e, int w) { return em_gnu_vectors(e) && w % e->p->vw == 0; }
 /* ind list[cnt++] = (ty)(base + u) for every set bit u of uint32_t bits,
  * ascending; clears bits */
 void em_bits_to_list(em *e, const char *ind, const char *list, const char *ty, const char *base);
+/* The same for the 8-bit mask m8 by table (vector targets: need_lut). */
+void em_mask_to_list(em *e, const char *ind, const char *list, const char *ty, const char *base,
+                     const char *m8);
+/* Spare entries of a list buffer for em_mask_to_list's stores past the count. */
+enum { LIST_SLACK = 8 };
+static inline int em_list_slack(const em *e) { return e->p->vw > 1 ? LIST_SLACK : 0; }
 
 /* emit_gate.c: gate weights; code that fills z[] and decides (returns the
  * condition, on j, that unit j is open) */

@@ -64,6 +64,24 @@ void em_plan(em *e)
         if (v->list == LIST_DYN && v->passed && v->n > e->list_n[v->slot])
             e->list_n[v->slot] = v->n;
     }
+    /* A layer computed row-wise after its gate writes its open values in
+     * list order when its consumer only walks the list: that consumer reads
+     * x[k], not x[xl[k]] (one load less per input and per open tile of
+     * fashion_lowrank's fc2). Vector targets only: the scalar presets'
+     * code is measured on the Cortex-M under qemu. */
+    for (int i = 0; i + 1 < nl && p->vw > 1; i++) {
+        const ir_layer *l = &p->layers[i];
+        em_vec *v = &e->v[i + 1];
+        v->packed = ir_dyn_gate(l) && l->gate.src != GSRC_SELF && !l->tile && v->list == LIST_DYN && v->passed;
+    }
+    /* Lists built by table (em_mask_to_list): every open list of a layer
+     * computed row-wise after its gate, a tiled one's when passed on. */
+    for (int i = 0; i < nl && p->vw > 1; i++) {
+        const ir_layer *l = &p->layers[i];
+        const em_vec *out = &e->v[i + 1];
+        if (ir_dyn_gate(l) && l->gate.src != GSRC_SELF && (!l->tile || (out->list == LIST_DYN && out->passed)))
+            e->need_lut = 1;
+    }
 }
 
 const char *em_list_name(em *e, int vi)
@@ -110,24 +128,108 @@ void em_dot(em *e, const char *ind, const char *row, const char *x, int vi, int 
                       ind, v->n_list, em_list_name(e, vi), row, x);
         return;
     }
-    em_printf(e, "%sfor (int k = 0; k < xn; k++) { int i = xl[k]; a += %s[i] * %s[i]; }\n", ind,
-              row, x);
+    if (v->packed)
+        em_printf(e, "%sfor (int k = 0; k < xn; k++) a += %s[xl[k]] * %s[k];\n", ind, row, x);
+    else
+        em_printf(e, "%sfor (int k = 0; k < xn; k++) { int i = xl[k]; a += %s[i] * %s[i]; }\n", ind,
+                  row, x);
 }
 
+/* Sets of accumulators: each input's multiply-add would wait on the
+ * previous one's add unless inputs alternate between sets. About four
+ * chains of adds in flight on a scalar core; on vector targets up to
+ * eight vectors (fashion_lowrank's fc2 tiles of two vectors, four sets:
+ * part of the 1.30 -> 1.2x in docs/layout.md). */
 static int acc_sets(const em *e, int w)
 {
     int vw = e->p->vw > 0 ? e->p->vw : 1, chains = (w + vw - 1) / vw, s = 1;
+    if (em_gnu_vectors(e) && w % vw == 0) return chains <= 2 ? 4 : chains <= 4 ? 2 : 1;
     while (s < 4 && s * chains < 4) s *= 2;
     return s;
 }
 
 static const char *acc_name(int k) { return k == 0 ? "acc" : k == 1 ? "acc1" : k == 2 ? "acc2" : "acc3"; }
 
-/* Independent accumulator sets: each input's multiply-add would wait on
- * the previous one's add unless inputs alternate between sets; enough sets
- * for about four chains of vector adds in flight. A constant count gets
- * constant bounds (no dead loop indexing past a static list). */
-void em_axpy(em *e, const char *ind, const char *x, int vi, int n, const char *base, int w)
+/* What em_axpy's loops read for input k + q: its value and its index. */
+typedef struct axin {
+    const char *x, *list; /* list NULL: the input itself is k */
+    int packed;           /* x[k] is the value of listed element list[k] */
+} axin;
+
+static const char *ax_idx(em *e, const axin *in, int q)
+{
+    return in->list ? ar_printf(&e->a, "%s[k + %d]", in->list, q) : ar_printf(&e->a, "k + %d", q);
+}
+
+static const char *ax_val(em *e, const axin *in, int q)
+{
+    if (in->packed || !in->list) return ar_printf(&e->a, "%s[k + %d]", in->x, q);
+    return ar_printf(&e->a, "%s[%s]", in->x, ax_idx(e, in, q));
+}
+
+/* The loop heads of em_axpy: pass 0 steps `step` inputs, pass 1 the rest
+ * one at a time. Returns 0 when the pass has nothing to do. */
+static int ax_head(em *e, const char *ind, int pass, int step, int n_const, const char *count)
+{
+    if (pass == 1 && step == 1) return 0;
+    if (n_const >= 0 && (pass == 0 ? n_const < step : n_const % step == 0)) return 0;
+    if (pass == 0 && n_const >= 0)
+        em_printf(e, "%sfor (; k < %d; k += %d) {\n", ind, n_const / step * step, step);
+    else if (pass == 0)
+        em_printf(e, "%sfor (; k + %d < %s; k += %d) {\n", ind, step - 1, count, step);
+    else
+        em_printf(e, "%sfor (; k < %s; k++) {\n", ind, count);
+    return 1;
+}
+
+/* The same sums in GNU C vectors (PFX_vf), lane for lane and in the same
+ * order as the portable loops: set q's vector c is a<q>_<c>; set 0 starts
+ * from acc. With sum, lanes sv gather the inputs' sum too. */
+static void ax_vectors(em *e, const char *ind, const axin *in, int S, int step, int n_const, const char *count,
+                       const char *base, int w, const char *sum)
+{
+    int vw = e->p->vw, V = w / vw;
+    em_printf(e, "%s%s_vf wv", ind, e->pre);
+    for (int c = 0; c < V; c++) em_printf(e, ", a0_%d", c);
+    for (int q = 1; q < S; q++)
+        for (int c = 0; c < V; c++) em_printf(e, ", a%d_%d = {0.0f}", q, c);
+    if (sum) em_printf(e, ", sv = {0.0f}");
+    em_printf(e, ";\n");
+    for (int c = 0; c < V; c++) em_printf(e, "%s__builtin_memcpy(&a0_%d, acc + %d, sizeof wv);\n", ind, c, c * vw);
+    for (int pass = 0; pass < 2; pass++) {
+        int st = pass == 0 ? step : 1;
+        if (!ax_head(e, ind, pass, step, n_const, count)) continue;
+        for (int h = 0; sum && pass == 0 && h < st / vw; h++)
+            em_printf(e, "%s    __builtin_memcpy(&wv, %s + k + %d, sizeof wv);\n%s    sv += wv;\n", ind, in->x,
+                      h * vw, ind);
+        if (sum && pass == 1) em_printf(e, "%s    %s += %s;\n", ind, sum, ax_val(e, in, 0));
+        for (int q = 0; q < st; q++) {
+            em_printf(e, "%s    {\n%s        const float xq = %s, *wq = %s + (long)(%s) * %d;\n", ind, ind,
+                      ax_val(e, in, q), base, ax_idx(e, in, q), w);
+            for (int c = 0; c < V; c++)
+                em_printf(e, "%s        __builtin_memcpy(&wv, wq + %d, sizeof wv);\n%s        a%d_%d += xq * wv;\n",
+                          ind, c * vw, ind, q % S, c);
+            em_printf(e, "%s    }\n", ind);
+        }
+        em_printf(e, "%s}\n", ind);
+    }
+    for (int c = 0; c < V; c++) {
+        for (int q = 1; q < S; q++) em_printf(e, "%sa0_%d += a%d_%d;\n", ind, c, q, c);
+        em_printf(e, "%s__builtin_memcpy(acc + %d, &a0_%d, sizeof wv);\n", ind, c * vw, c);
+    }
+    if (sum) {
+        em_printf(e, "%s{\n%s    float ls[%d];\n%s    __builtin_memcpy(ls, &sv, sizeof ls);\n", ind, ind, vw, ind);
+        em_lanes_add(e, ar_printf(&e->a, "%s    ", ind), sum, "ls", vw);
+        em_printf(e, "%s}\n", ind);
+    }
+}
+
+/* acc[0..w) += x * row over the listed inputs, inputs alternating between
+ * S sets of accumulators. A constant count gets constant bounds (no dead
+ * loop indexing past a static list). sum (or NULL): a float variable that
+ * gets the sum of x added (the whole of x, on vector targets; callers
+ * check em_axpy_sums), in the same pass. */
+void em_axpy(em *e, const char *ind, const char *x, int vi, int n, const char *base, int w, const char *sum)
 {
     const em_vec *v = vi >= 0 ? &e->v[vi] : NULL;
     if (v && !em_vec_used(v)) return;
@@ -137,43 +239,52 @@ void em_axpy(em *e, const char *ind, const char *x, int vi, int n, const char *b
     while (S > 1 && S > most) S /= 2; /* never more sets than inputs */
     int n_const = kind == LIST_ALL ? most : kind == LIST_STATIC ? v->n_list : -1;
     const char *count = n_const >= 0 ? ar_printf(&e->a, "%d", n_const) : "xn";
-    const char *list = kind == LIST_ALL ? NULL : kind == LIST_STATIC ? em_list_name(e, vi) : "xl";
+    axin in = {x, kind == LIST_ALL ? NULL : kind == LIST_STATIC ? em_list_name(e, vi) : "xl",
+               kind == LIST_DYN && v->packed};
+    /* Summing x reads it by whole vectors: steps of at least vw inputs. */
+    int vw = e->p->vw, step = sum && vw > S ? vw : S;
+    if (sum && (kind != LIST_ALL || !em_axpy_sums(e, w))) sum = NULL, step = S;
+    const char *in2 = ar_printf(&e->a, "%s    ", ind);
     em_printf(e, "%s{\n", ind);
+    int vec = em_gnu_vectors(e) && w % vw == 0;
+    if (vec) em_printf(e, "%s    int k = 0;\n", ind);
+    if (vec) {
+        em_printf(e, "#if defined(__GNUC__) && !defined(__TINYC__)\n");
+        ax_vectors(e, in2, &in, S, step, n_const, count, base, w, sum);
+        em_printf(e, "#else\n");
+    }
     for (int k = 1; k < S; k++) em_printf(e, "%s    float %s[%d] = {0.0f};\n", ind, acc_name(k), w);
-    em_printf(e, "%s    int k = 0;\n", ind);
+    if (sum) em_printf(e, "%s    float ls[%d] = {0.0f};\n", ind, vw);
+    if (!vec) em_printf(e, "%s    int k = 0;\n", ind);
     for (int pass = 0; pass < 2; pass++) {
-        int step = pass == 0 ? S : 1;
-        if (pass == 1 && S == 1) break;
-        if (n_const >= 0 && (pass == 0 ? n_const < S : n_const % S == 0)) continue;
-        if (pass == 0 && n_const >= 0)
-            em_printf(e, "%s    for (; k < %d; k += %d) {\n", ind, n_const / S * S, step);
-        else if (pass == 0)
-            em_printf(e, "%s    for (; k + %d < %s; k += %d) {\n", ind, step - 1, count, step);
-        else
-            em_printf(e, "%s    for (; k < %s; k++) {\n", ind, count);
-        for (int q = 0; q < step; q++) {
-            const char *idx = list ? ar_printf(&e->a, "%s[k + %d]", list, q) : ar_printf(&e->a, "k + %d", q);
-            em_printf(e, "%s        const float x%d = %s[%s], *w%d = %s + (long)(%s) * %d;\n", ind, q, x,
-                      idx, q, base, idx, w);
-        }
+        int st = pass == 0 ? step : 1;
+        if (!ax_head(e, in2, pass, step, n_const, count)) continue;
+        for (int h = 0; sum && pass == 0 && h < st / vw; h++)
+            em_printf(e, "%s        for (int l = 0; l < %d; l++) ls[l] += %s[k + %d + l];\n", ind, vw, x, h * vw);
+        if (sum && pass == 1) em_printf(e, "%s        %s += %s;\n", ind, sum, ax_val(e, &in, 0));
+        for (int q = 0; q < st; q++)
+            em_printf(e, "%s        const float x%d = %s, *w%d = %s + (long)(%s) * %d;\n", ind, q,
+                      ax_val(e, &in, q), q, base, ax_idx(e, &in, q), w);
         /* One statement per loop: compilers unroll each into whole vectors.
          * With one lane, up to 16 sums written out one by one: gcc -O2
          * keeps them in registers then, but an array summed in a loop in
          * memory (Cortex-M4F: about 3 instructions per multiply-add instead
          * of 7). */
-        for (int q = 0; q < step; q++) {
-            if (e->p->vw == 1 && w <= 16) {
+        for (int q = 0; q < st; q++) {
+            if (vw == 1 && w <= 16) {
                 for (int u = 0; u < w; u++)
-                    em_printf(e, "%s        %s[%d] += x%d * w%d[%d];\n", ind, acc_name(q), u, q, q, u);
+                    em_printf(e, "%s        %s[%d] += x%d * w%d[%d];\n", ind, acc_name(q % S), u, q, q, u);
                 continue;
             }
             em_printf(e, "%s        for (int u = 0; u < %d; u++) %s[u] += x%d * w%d[u];\n", ind, w,
-                      acc_name(q), q, q);
+                      acc_name(q % S), q, q);
         }
         em_printf(e, "%s    }\n", ind);
     }
     for (int k = 1; k < S; k++)
         em_printf(e, "%s    for (int u = 0; u < %d; u++) acc[u] += %s[u];\n", ind, w, acc_name(k));
+    if (sum) em_lanes_add(e, in2, sum, "ls", vw);
+    if (vec) em_printf(e, "#endif\n");
     em_printf(e, "%s}\n", ind);
 }
 
@@ -189,6 +300,19 @@ void em_lanes_add(em *e, const char *ind, const char *acc, const char *lanes, in
     em_printf(e, "%sfor (int l = 0; l < %d; l++) %s += %s[l];\n", ind, w, acc, lanes);
 }
 
+/* One list entry per set bit of the 8-bit mask m8, lowest first, from the
+ * tables PFX_lut (the set bits of each byte) and PFX_lutn (how many):
+ * eight stores and no branch, where a loop over the bits mispredicts its
+ * exit once per mask. Writes up to 7 entries past the count: list
+ * buffers have LIST_SLACK spare entries. */
+void em_mask_to_list(em *e, const char *ind, const char *list, const char *ty, const char *base,
+                     const char *m8)
+{
+    em_printf(e, "%s{\n%s    const unsigned m8 = %s;\n", ind, ind, m8);
+    em_printf(e, "%s    for (int q = 0; q < 8; q++) %s[cnt + q] = (%s)(%s + %s_lut[m8][q]);\n", ind, list, ty,
+              base, e->pre);
+    em_printf(e, "%s    cnt += %s_lutn[m8];\n%s}\n", ind, e->pre, ind);
+}
 /* One list entry per set bit, lowest first: with few bits set this beats
  * a store per unit. Count trailing zeros by the builtin where there is one
  * (tcc has none). */

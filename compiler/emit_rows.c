@@ -49,8 +49,8 @@ static void group_dot(em *e, int li, int g)
     if (v->list != LIST_ALL) { /* a gather per input, shared by the rows */
         const char *cnt = v->list == LIST_STATIC ? ar_printf(&e->a, "%d", v->n_list) : "xn";
         const char *lst = v->list == LIST_STATIC ? em_list_name(e, li) : "xl";
-        em_printf(e, "%sfor (int k = 0; k < %s; k++) {\n%s    const int i = %s[k];\n%s    const float xi = x[i];\n",
-                  ind, cnt, ind, lst, ind);
+        em_printf(e, "%sfor (int k = 0; k < %s; k++) {\n%s    const int i = %s[k];\n%s    const float xi = x[%s];\n",
+                  ind, cnt, ind, lst, ind, v->packed ? "k" : "i");
         for (int q = 0; q < g; q++) em_printf(e, "%s    a%d += w%d[i] * xi;\n", ind, q, q);
         em_printf(e, "%s}\n", ind);
         return;
@@ -91,9 +91,10 @@ static void group_dot(em *e, int li, int g)
             em_lanes_add(e, ind, ar_printf(&e->a, "a%d", q), ar_printf(&e->a, "p%d", q), vw);
 }
 
-/* Rows idx(q), q < g, computed and written to dst; idx is a format taking
- * q: "ol[oq + %d]" (the open list) or "oq + %d" (every row). */
-static void group(em *e, int li, int g, const char *idx, const char *dst)
+/* Rows idx(q), q < g, computed and written to dst (packed: to dst[oq + q],
+ * in list order); idx is a format taking q: "ol[oq + %d]" (the open list)
+ * or "oq + %d" (every row). */
+static void group(em *e, int li, int g, const char *idx, const char *dst, int packed)
 {
     const ir_layer *l = &e->p->layers[li];
     const char *ind = "        ";
@@ -110,29 +111,29 @@ static void group(em *e, int li, int g, const char *idx, const char *dst)
     for (int q = 0; q < g; q++) {
         char a[16];
         snprintf(a, sizeof a, "a%d", q);
-        em_printf(e, "%s%s[j%d] = ", ind, dst, q);
+        em_printf(e, packed ? "%s%s[oq + %d] = " : "%s%s[j%d] = ", ind, dst, q);
         em_act(e, l->act, a);
         em_printf(e, ";\n");
     }
 }
 
-/* The open rows of units j0 .. j0+w as a bit mask (the compares
- * vectorise), then one list entry per set bit. */
+/* The open rows of units j0 .. j0+w (w <= 8) as a bit mask (the compares
+ * vectorise), then its list entries by table (em_mask_to_list). */
 static void mask_chunk(em *e, const char *j0, int w, const char *cond, const char *ty)
 {
     const char *ind = "        ";
-    em_printf(e, "%suint32_t bits = 0;\n", ind);
+    em_printf(e, "%sunsigned bits = 0;\n", ind);
     em_printf(e, "%sfor (int u = 0; u < %d; u++) {\n%s    const int j = %s + u;\n", ind, w, ind, j0);
-    em_printf(e, "%s    bits |= (uint32_t)(%s) << u;\n%s}\n", ind, cond, ind);
-    em_bits_to_list(e, ind, "ol", ty, j0);
+    em_printf(e, "%s    bits |= (unsigned)(%s) << u;\n%s}\n", ind, cond, ind);
+    em_mask_to_list(e, ind, "ol", ty, j0, "bits");
 }
 
 static void open_list(em *e, int n, const char *cond, const char *ty)
 {
-    int full = n / 32 * 32;
+    int full = n / 8 * 8;
     if (full > 0) {
-        em_printf(e, "    for (int j0 = 0; j0 < %d; j0 += 32) {\n", full);
-        mask_chunk(e, "j0", 32, cond, ty);
+        em_printf(e, "    for (int j0 = 0; j0 < %d; j0 += 8) {\n", full);
+        mask_chunk(e, "j0", 8, cond, ty);
         em_printf(e, "    }\n");
     }
     if (n > full) {
@@ -148,12 +149,13 @@ void em_rows_gated(em *e, int li, const char *cond, int list)
     int n = l->n_out;
     const char *ty = list ? em_idx_type(e->list_n[e->v[li + 1].slot]) : em_idx_type(n);
     if (list) em_printf(e, "    %s *ol = hl;\n", ty);
-    else em_printf(e, "    %s ol[%d];\n", ty, n);
+    else em_printf(e, "    %s ol[%d];\n", ty, n + em_list_slack(e));
     /* Separate loops so each is simple: the closed values and the mask
      * vectorise. Without vectors the list is built branch-free (an open
      * rate near 50% would mispredict every other unit; ol[cnt] is in
      * bounds: cnt <= j); with them, from bit masks (open_list). */
-    em_printf(e, "    for (int j = 0; j < %d; j++) h[j] = %s;\n", n, em_fstr(e, l->closed_value));
+    int packed = e->v[li + 1].packed; /* closed units are not in a packed vector */
+    if (!packed) em_printf(e, "    for (int j = 0; j < %d; j++) h[j] = %s;\n", n, em_fstr(e, l->closed_value));
     em_printf(e, "    if (mk) for (int j = 0; j < %d; j++) mk[%s] = (unsigned char)(%s);\n", n,
               em_unit(e, li, "j"), cond);
     em_printf(e, "    int cnt = 0;\n");
@@ -166,27 +168,27 @@ void em_rows_gated(em *e, int li, const char *cond, int list)
     em_printf(e, "    int oq = 0;\n");
     if (e->p->vw > 1 && n >= WIDE) {
         em_printf(e, "    for (; oq + %d <= cnt; oq += %d) {\n", WIDE, WIDE);
-        group(e, li, WIDE, "ol[oq + %d]", "h");
+        group(e, li, WIDE, "ol[oq + %d]", "h", packed);
         em_printf(e, "    }\n    if (oq + %d <= cnt) {\n", GROUP);
-        group(e, li, GROUP, "ol[oq + %d]", "h");
+        group(e, li, GROUP, "ol[oq + %d]", "h", packed);
         em_printf(e, "        oq += %d;\n    }\n", GROUP);
     } else if (n >= GROUP) { /* else no group can fill (and no dead code indexes past ol) */
         em_printf(e, "    for (; oq + %d <= cnt; oq += %d) {\n", GROUP, GROUP);
-        group(e, li, GROUP, "ol[oq + %d]", "h");
+        group(e, li, GROUP, "ol[oq + %d]", "h", packed);
         em_printf(e, "    }\n");
     }
     if (e->p->vw > 1) { /* the last 1 to 3 rows together: one row alone waits on its adds */
         em_printf(e, "    switch (cnt - oq) {\n");
         for (int g = (n < GROUP ? n : GROUP - 1); g >= 1; g--) {
             em_printf(e, "    case %d: {\n", g);
-            group(e, li, g, "ol[oq + %d]", "h");
+            group(e, li, g, "ol[oq + %d]", "h", packed);
             em_printf(e, "        break;\n    }\n");
         }
         em_printf(e, "    default: break;\n    }\n    return cnt;\n");
         return;
     }
     em_printf(e, "    for (; oq < cnt; oq++) {\n");
-    group(e, li, 1, "ol[oq + %d]", "h");
+    group(e, li, 1, "ol[oq + %d]", "h", packed);
     em_printf(e, "    }\n    return cnt;\n");
 }
 
@@ -200,12 +202,12 @@ void em_rows_all(em *e, int li, const char *dst)
     if (e->p->vw > 1) { /* eight at a time, the rest as one group */
         if (n >= WIDE) {
             em_printf(e, "    for (int oq = 0; oq + %d <= %d; oq += %d) {\n", WIDE, n, WIDE);
-            group(e, li, WIDE, "oq + %d", dst);
+            group(e, li, WIDE, "oq + %d", dst, 0);
             em_printf(e, "    }\n");
         }
         if (n % WIDE) {
             em_printf(e, "    {\n        const int oq = %d;\n", n / WIDE * WIDE);
-            group(e, li, n % WIDE, "oq + %d", dst);
+            group(e, li, n % WIDE, "oq + %d", dst, 0);
             em_printf(e, "    }\n");
         }
         return;
@@ -213,12 +215,12 @@ void em_rows_all(em *e, int li, const char *dst)
     em_printf(e, "    int oq = 0;\n");
     if (n >= GROUP) {
         em_printf(e, "    for (; oq + %d <= %d; oq += %d) {\n", GROUP, n, GROUP);
-        group(e, li, GROUP, "oq + %d", dst);
+        group(e, li, GROUP, "oq + %d", dst, 0);
         em_printf(e, "    }\n");
     }
     if (n % GROUP) {
         em_printf(e, "    for (; oq < %d; oq++) {\n", n);
-        group(e, li, 1, "oq + %d", dst);
+        group(e, li, 1, "oq + %d", dst, 0);
         em_printf(e, "    }\n");
     }
 }

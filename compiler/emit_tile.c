@@ -57,7 +57,7 @@ static void inputs_loop(em *e, int li, int pw)
     em_axpy(e, "        ", "x", li, l->n_in,
             ar_printf(&e->a, "%s + (long)(j0 / %d) * %ld", em_name(e, li, "WT"), l->tile,
                       (long)l->n_in * padded(e, l->tile)),
-            pw);
+            pw, NULL);
 }
 
 /* One tile of width w starting at unit j0 (a variable in scope). */
@@ -97,12 +97,12 @@ static void tile_body(em *e, int li, int w, const char *cond, const char *dst, i
     }
     em_printf(e, "%s}\n", ind);
     if (gated && list && e->p->vw > 1) {
-        /* One entry per open unit (em_bits_to_list): fashion_lowrank's
-         * gated C (fc2 70% open): 32.6K -> 32.0K instructions per inference. */
-        em_printf(e, "%s{\n%s    uint32_t bits = tm;\n", ind, ind);
-        em_bits_to_list(e, ar_printf(&e->a, "%s    ", ind), "hl",
-                        em_idx_type(e->list_n[e->v[li + 1].slot]), "j0");
-        em_printf(e, "%s}\n", ind);
+        /* One entry per open unit, eight units per table lookup
+         * (em_mask_to_list). */
+        const char *ty = em_idx_type(e->list_n[e->v[li + 1].slot]);
+        for (int q = 0; q < (w + 7) / 8; q++)
+            em_mask_to_list(e, ind, "hl", ty, ar_printf(&e->a, "j0 + %d", 8 * q),
+                            ar_printf(&e->a, "tm >> %d & 255u", 8 * q));
     } else if (gated) {
         em_printf(e, "%sfor (int u = 0; u < %d; u++)\n", ind, w);
         if (list)

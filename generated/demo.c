@@ -296,15 +296,67 @@ static int demo_l0(const float *x, float *h, unsigned char *mk)
         float acc[16];
         for (int u = 0; u < 16; u++) acc[u] = demo_l0_b[j0 + u];
         {
-            float acc1[16] = {0.0f};
             int k = 0;
-            for (; k < 8; k += 2) {
+#if defined(__GNUC__) && !defined(__TINYC__)
+            demo_vf wv, a0_0, a0_1, a1_0 = {0.0f}, a1_1 = {0.0f}, a2_0 = {0.0f}, a2_1 = {0.0f}, a3_0 = {0.0f}, a3_1 = {0.0f};
+            __builtin_memcpy(&a0_0, acc + 0, sizeof wv);
+            __builtin_memcpy(&a0_1, acc + 8, sizeof wv);
+            for (; k < 8; k += 4) {
+                {
+                    const float xq = x[k + 0], *wq = demo_l0_WT + (long)(j0 / 16) * 128 + (long)(k + 0) * 16;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a0_0 += xq * wv;
+                    __builtin_memcpy(&wv, wq + 8, sizeof wv);
+                    a0_1 += xq * wv;
+                }
+                {
+                    const float xq = x[k + 1], *wq = demo_l0_WT + (long)(j0 / 16) * 128 + (long)(k + 1) * 16;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a1_0 += xq * wv;
+                    __builtin_memcpy(&wv, wq + 8, sizeof wv);
+                    a1_1 += xq * wv;
+                }
+                {
+                    const float xq = x[k + 2], *wq = demo_l0_WT + (long)(j0 / 16) * 128 + (long)(k + 2) * 16;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a2_0 += xq * wv;
+                    __builtin_memcpy(&wv, wq + 8, sizeof wv);
+                    a2_1 += xq * wv;
+                }
+                {
+                    const float xq = x[k + 3], *wq = demo_l0_WT + (long)(j0 / 16) * 128 + (long)(k + 3) * 16;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a3_0 += xq * wv;
+                    __builtin_memcpy(&wv, wq + 8, sizeof wv);
+                    a3_1 += xq * wv;
+                }
+            }
+            a0_0 += a1_0;
+            a0_0 += a2_0;
+            a0_0 += a3_0;
+            __builtin_memcpy(acc + 0, &a0_0, sizeof wv);
+            a0_1 += a1_1;
+            a0_1 += a2_1;
+            a0_1 += a3_1;
+            __builtin_memcpy(acc + 8, &a0_1, sizeof wv);
+#else
+            float acc1[16] = {0.0f};
+            float acc2[16] = {0.0f};
+            float acc3[16] = {0.0f};
+            for (; k < 8; k += 4) {
                 const float x0 = x[k + 0], *w0 = demo_l0_WT + (long)(j0 / 16) * 128 + (long)(k + 0) * 16;
                 const float x1 = x[k + 1], *w1 = demo_l0_WT + (long)(j0 / 16) * 128 + (long)(k + 1) * 16;
+                const float x2 = x[k + 2], *w2 = demo_l0_WT + (long)(j0 / 16) * 128 + (long)(k + 2) * 16;
+                const float x3 = x[k + 3], *w3 = demo_l0_WT + (long)(j0 / 16) * 128 + (long)(k + 3) * 16;
                 for (int u = 0; u < 16; u++) acc[u] += x0 * w0[u];
                 for (int u = 0; u < 16; u++) acc1[u] += x1 * w1[u];
+                for (int u = 0; u < 16; u++) acc2[u] += x2 * w2[u];
+                for (int u = 0; u < 16; u++) acc3[u] += x3 * w3[u];
             }
             for (int u = 0; u < 16; u++) acc[u] += acc1[u];
+            for (int u = 0; u < 16; u++) acc[u] += acc2[u];
+            for (int u = 0; u < 16; u++) acc[u] += acc3[u];
+#endif
         }
         for (int u = 0; u < 16; u++) {
             float a = acc[u];
@@ -490,15 +542,67 @@ static int demo_l2(const float *x, float *h, uint16_t *hl, unsigned char *mk)
         float acc[16];
         for (int u = 0; u < 16; u++) acc[u] = demo_l2_b[j0 + u];
         {
-            float acc1[16] = {0.0f};
             int k = 0;
-            for (; k < 32; k += 2) {
+#if defined(__GNUC__) && !defined(__TINYC__)
+            demo_vf wv, a0_0, a0_1, a1_0 = {0.0f}, a1_1 = {0.0f}, a2_0 = {0.0f}, a2_1 = {0.0f}, a3_0 = {0.0f}, a3_1 = {0.0f};
+            __builtin_memcpy(&a0_0, acc + 0, sizeof wv);
+            __builtin_memcpy(&a0_1, acc + 8, sizeof wv);
+            for (; k < 32; k += 4) {
+                {
+                    const float xq = x[k + 0], *wq = demo_l2_WT + (long)(j0 / 16) * 512 + (long)(k + 0) * 16;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a0_0 += xq * wv;
+                    __builtin_memcpy(&wv, wq + 8, sizeof wv);
+                    a0_1 += xq * wv;
+                }
+                {
+                    const float xq = x[k + 1], *wq = demo_l2_WT + (long)(j0 / 16) * 512 + (long)(k + 1) * 16;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a1_0 += xq * wv;
+                    __builtin_memcpy(&wv, wq + 8, sizeof wv);
+                    a1_1 += xq * wv;
+                }
+                {
+                    const float xq = x[k + 2], *wq = demo_l2_WT + (long)(j0 / 16) * 512 + (long)(k + 2) * 16;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a2_0 += xq * wv;
+                    __builtin_memcpy(&wv, wq + 8, sizeof wv);
+                    a2_1 += xq * wv;
+                }
+                {
+                    const float xq = x[k + 3], *wq = demo_l2_WT + (long)(j0 / 16) * 512 + (long)(k + 3) * 16;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a3_0 += xq * wv;
+                    __builtin_memcpy(&wv, wq + 8, sizeof wv);
+                    a3_1 += xq * wv;
+                }
+            }
+            a0_0 += a1_0;
+            a0_0 += a2_0;
+            a0_0 += a3_0;
+            __builtin_memcpy(acc + 0, &a0_0, sizeof wv);
+            a0_1 += a1_1;
+            a0_1 += a2_1;
+            a0_1 += a3_1;
+            __builtin_memcpy(acc + 8, &a0_1, sizeof wv);
+#else
+            float acc1[16] = {0.0f};
+            float acc2[16] = {0.0f};
+            float acc3[16] = {0.0f};
+            for (; k < 32; k += 4) {
                 const float x0 = x[k + 0], *w0 = demo_l2_WT + (long)(j0 / 16) * 512 + (long)(k + 0) * 16;
                 const float x1 = x[k + 1], *w1 = demo_l2_WT + (long)(j0 / 16) * 512 + (long)(k + 1) * 16;
+                const float x2 = x[k + 2], *w2 = demo_l2_WT + (long)(j0 / 16) * 512 + (long)(k + 2) * 16;
+                const float x3 = x[k + 3], *w3 = demo_l2_WT + (long)(j0 / 16) * 512 + (long)(k + 3) * 16;
                 for (int u = 0; u < 16; u++) acc[u] += x0 * w0[u];
                 for (int u = 0; u < 16; u++) acc1[u] += x1 * w1[u];
+                for (int u = 0; u < 16; u++) acc2[u] += x2 * w2[u];
+                for (int u = 0; u < 16; u++) acc3[u] += x3 * w3[u];
             }
             for (int u = 0; u < 16; u++) acc[u] += acc1[u];
+            for (int u = 0; u < 16; u++) acc[u] += acc2[u];
+            for (int u = 0; u < 16; u++) acc[u] += acc3[u];
+#endif
         }
         for (int u = 0; u < 16; u++) {
             float a = acc[u];
@@ -510,15 +614,67 @@ static int demo_l2(const float *x, float *h, uint16_t *hl, unsigned char *mk)
         float acc[16];
         for (int u = 0; u < 16; u++) acc[u] = 0.0f;
         {
-            float acc1[16] = {0.0f};
             int k = 0;
-            for (; k < 16; k += 2) {
+#if defined(__GNUC__) && !defined(__TINYC__)
+            demo_vf wv, a0_0, a0_1, a1_0 = {0.0f}, a1_1 = {0.0f}, a2_0 = {0.0f}, a2_1 = {0.0f}, a3_0 = {0.0f}, a3_1 = {0.0f};
+            __builtin_memcpy(&a0_0, acc + 0, sizeof wv);
+            __builtin_memcpy(&a0_1, acc + 8, sizeof wv);
+            for (; k < 16; k += 4) {
+                {
+                    const float xq = h[k + 0], *wq = demo_l2_GT + (long)(k + 0) * 16;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a0_0 += xq * wv;
+                    __builtin_memcpy(&wv, wq + 8, sizeof wv);
+                    a0_1 += xq * wv;
+                }
+                {
+                    const float xq = h[k + 1], *wq = demo_l2_GT + (long)(k + 1) * 16;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a1_0 += xq * wv;
+                    __builtin_memcpy(&wv, wq + 8, sizeof wv);
+                    a1_1 += xq * wv;
+                }
+                {
+                    const float xq = h[k + 2], *wq = demo_l2_GT + (long)(k + 2) * 16;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a2_0 += xq * wv;
+                    __builtin_memcpy(&wv, wq + 8, sizeof wv);
+                    a2_1 += xq * wv;
+                }
+                {
+                    const float xq = h[k + 3], *wq = demo_l2_GT + (long)(k + 3) * 16;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a3_0 += xq * wv;
+                    __builtin_memcpy(&wv, wq + 8, sizeof wv);
+                    a3_1 += xq * wv;
+                }
+            }
+            a0_0 += a1_0;
+            a0_0 += a2_0;
+            a0_0 += a3_0;
+            __builtin_memcpy(acc + 0, &a0_0, sizeof wv);
+            a0_1 += a1_1;
+            a0_1 += a2_1;
+            a0_1 += a3_1;
+            __builtin_memcpy(acc + 8, &a0_1, sizeof wv);
+#else
+            float acc1[16] = {0.0f};
+            float acc2[16] = {0.0f};
+            float acc3[16] = {0.0f};
+            for (; k < 16; k += 4) {
                 const float x0 = h[k + 0], *w0 = demo_l2_GT + (long)(k + 0) * 16;
                 const float x1 = h[k + 1], *w1 = demo_l2_GT + (long)(k + 1) * 16;
+                const float x2 = h[k + 2], *w2 = demo_l2_GT + (long)(k + 2) * 16;
+                const float x3 = h[k + 3], *w3 = demo_l2_GT + (long)(k + 3) * 16;
                 for (int u = 0; u < 16; u++) acc[u] += x0 * w0[u];
                 for (int u = 0; u < 16; u++) acc1[u] += x1 * w1[u];
+                for (int u = 0; u < 16; u++) acc2[u] += x2 * w2[u];
+                for (int u = 0; u < 16; u++) acc3[u] += x3 * w3[u];
             }
             for (int u = 0; u < 16; u++) acc[u] += acc1[u];
+            for (int u = 0; u < 16; u++) acc[u] += acc2[u];
+            for (int u = 0; u < 16; u++) acc[u] += acc3[u];
+#endif
         }
         for (int r = 0; r < 16; r++) {
             float a = acc[r];
@@ -579,10 +735,47 @@ static int demo_l3(const float *x, const uint16_t *xl, int xn, float *out)
         for (int u = 0; u < 4; u++) acc[u] = demo_l3_b[j0 + u];
         for (int u = 4; u < 8; u++) acc[u] = 0.0f;
         {
+            int k = 0;
+#if defined(__GNUC__) && !defined(__TINYC__)
+            demo_vf wv, a0_0, a1_0 = {0.0f}, a2_0 = {0.0f}, a3_0 = {0.0f};
+            __builtin_memcpy(&a0_0, acc + 0, sizeof wv);
+            for (; k + 3 < xn; k += 4) {
+                {
+                    const float xq = x[xl[k + 0]], *wq = demo_l3_WT + (long)(j0 / 16) * 256 + (long)(xl[k + 0]) * 8;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a0_0 += xq * wv;
+                }
+                {
+                    const float xq = x[xl[k + 1]], *wq = demo_l3_WT + (long)(j0 / 16) * 256 + (long)(xl[k + 1]) * 8;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a1_0 += xq * wv;
+                }
+                {
+                    const float xq = x[xl[k + 2]], *wq = demo_l3_WT + (long)(j0 / 16) * 256 + (long)(xl[k + 2]) * 8;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a2_0 += xq * wv;
+                }
+                {
+                    const float xq = x[xl[k + 3]], *wq = demo_l3_WT + (long)(j0 / 16) * 256 + (long)(xl[k + 3]) * 8;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a3_0 += xq * wv;
+                }
+            }
+            for (; k < xn; k++) {
+                {
+                    const float xq = x[xl[k + 0]], *wq = demo_l3_WT + (long)(j0 / 16) * 256 + (long)(xl[k + 0]) * 8;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a0_0 += xq * wv;
+                }
+            }
+            a0_0 += a1_0;
+            a0_0 += a2_0;
+            a0_0 += a3_0;
+            __builtin_memcpy(acc + 0, &a0_0, sizeof wv);
+#else
             float acc1[8] = {0.0f};
             float acc2[8] = {0.0f};
             float acc3[8] = {0.0f};
-            int k = 0;
             for (; k + 3 < xn; k += 4) {
                 const float x0 = x[xl[k + 0]], *w0 = demo_l3_WT + (long)(j0 / 16) * 256 + (long)(xl[k + 0]) * 8;
                 const float x1 = x[xl[k + 1]], *w1 = demo_l3_WT + (long)(j0 / 16) * 256 + (long)(xl[k + 1]) * 8;
@@ -600,6 +793,7 @@ static int demo_l3(const float *x, const uint16_t *xl, int xn, float *out)
             for (int u = 0; u < 8; u++) acc[u] += acc1[u];
             for (int u = 0; u < 8; u++) acc[u] += acc2[u];
             for (int u = 0; u < 8; u++) acc[u] += acc3[u];
+#endif
         }
         for (int u = 0; u < 4; u++) {
             float a = acc[u];
@@ -619,7 +813,7 @@ static int demo_run(const float *in, float *out, int *open_units, unsigned char 
 {
     float va[32];
     float vb[32];
-    uint16_t lb[16] = {0};
+    uint16_t lb[24] = {0};
     int n;
     n = demo_l0(in, vb, mask ? mask + 0 : mask);
     if (open_units) open_units[0] = n;

@@ -58,8 +58,33 @@ static int g_l0(const float *x, float *h)
         float acc[4];
         for (int u = 0; u < 4; u++) acc[u] = g_l0_b[j0 + u];
         {
-            float acc1[4] = {0.0f};
             int k = 0;
+#if defined(__GNUC__) && !defined(__TINYC__)
+            g_vf wv, a0_0, a1_0 = {0.0f};
+            __builtin_memcpy(&a0_0, acc + 0, sizeof wv);
+            for (; k < 2; k += 2) {
+                {
+                    const float xq = x[k + 0], *wq = g_l0_WT + (long)(j0 / 4) * 12 + (long)(k + 0) * 4;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a0_0 += xq * wv;
+                }
+                {
+                    const float xq = x[k + 1], *wq = g_l0_WT + (long)(j0 / 4) * 12 + (long)(k + 1) * 4;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a1_0 += xq * wv;
+                }
+            }
+            for (; k < 3; k++) {
+                {
+                    const float xq = x[k + 0], *wq = g_l0_WT + (long)(j0 / 4) * 12 + (long)(k + 0) * 4;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a0_0 += xq * wv;
+                }
+            }
+            a0_0 += a1_0;
+            __builtin_memcpy(acc + 0, &a0_0, sizeof wv);
+#else
+            float acc1[4] = {0.0f};
             for (; k < 2; k += 2) {
                 const float x0 = x[k + 0], *w0 = g_l0_WT + (long)(j0 / 4) * 12 + (long)(k + 0) * 4;
                 const float x1 = x[k + 1], *w1 = g_l0_WT + (long)(j0 / 4) * 12 + (long)(k + 1) * 4;
@@ -71,6 +96,7 @@ static int g_l0(const float *x, float *h)
                 for (int u = 0; u < 4; u++) acc[u] += x0 * w0[u];
             }
             for (int u = 0; u < 4; u++) acc[u] += acc1[u];
+#endif
         }
         for (int u = 0; u < 4; u++) {
             float a = acc[u];
@@ -83,8 +109,33 @@ static int g_l0(const float *x, float *h)
         for (int u = 0; u < 1; u++) acc[u] = g_l0_b[j0 + u];
         for (int u = 1; u < 4; u++) acc[u] = 0.0f;
         {
-            float acc1[4] = {0.0f};
             int k = 0;
+#if defined(__GNUC__) && !defined(__TINYC__)
+            g_vf wv, a0_0, a1_0 = {0.0f};
+            __builtin_memcpy(&a0_0, acc + 0, sizeof wv);
+            for (; k < 2; k += 2) {
+                {
+                    const float xq = x[k + 0], *wq = g_l0_WT + (long)(j0 / 4) * 12 + (long)(k + 0) * 4;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a0_0 += xq * wv;
+                }
+                {
+                    const float xq = x[k + 1], *wq = g_l0_WT + (long)(j0 / 4) * 12 + (long)(k + 1) * 4;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a1_0 += xq * wv;
+                }
+            }
+            for (; k < 3; k++) {
+                {
+                    const float xq = x[k + 0], *wq = g_l0_WT + (long)(j0 / 4) * 12 + (long)(k + 0) * 4;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a0_0 += xq * wv;
+                }
+            }
+            a0_0 += a1_0;
+            __builtin_memcpy(acc + 0, &a0_0, sizeof wv);
+#else
+            float acc1[4] = {0.0f};
             for (; k < 2; k += 2) {
                 const float x0 = x[k + 0], *w0 = g_l0_WT + (long)(j0 / 4) * 12 + (long)(k + 0) * 4;
                 const float x1 = x[k + 1], *w1 = g_l0_WT + (long)(j0 / 4) * 12 + (long)(k + 1) * 4;
@@ -96,6 +147,7 @@ static int g_l0(const float *x, float *h)
                 for (int u = 0; u < 4; u++) acc[u] += x0 * w0[u];
             }
             for (int u = 0; u < 4; u++) acc[u] += acc1[u];
+#endif
         }
         for (int u = 0; u < 1; u++) {
             float a = acc[u];
@@ -120,10 +172,47 @@ static int g_l1(const float *x, float *h)
         for (int u = 0; u < 3; u++) acc[u] = 0.0f;
         for (int u = 3; u < 4; u++) acc[u] = 0.0f;
         {
+            int k = 0;
+#if defined(__GNUC__) && !defined(__TINYC__)
+            g_vf wv, a0_0, a1_0 = {0.0f}, a2_0 = {0.0f}, a3_0 = {0.0f};
+            __builtin_memcpy(&a0_0, acc + 0, sizeof wv);
+            for (; k < 4; k += 4) {
+                {
+                    const float xq = x[k + 0], *wq = g_l1_WT + (long)(j0 / 4) * 20 + (long)(k + 0) * 4;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a0_0 += xq * wv;
+                }
+                {
+                    const float xq = x[k + 1], *wq = g_l1_WT + (long)(j0 / 4) * 20 + (long)(k + 1) * 4;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a1_0 += xq * wv;
+                }
+                {
+                    const float xq = x[k + 2], *wq = g_l1_WT + (long)(j0 / 4) * 20 + (long)(k + 2) * 4;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a2_0 += xq * wv;
+                }
+                {
+                    const float xq = x[k + 3], *wq = g_l1_WT + (long)(j0 / 4) * 20 + (long)(k + 3) * 4;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a3_0 += xq * wv;
+                }
+            }
+            for (; k < 5; k++) {
+                {
+                    const float xq = x[k + 0], *wq = g_l1_WT + (long)(j0 / 4) * 20 + (long)(k + 0) * 4;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a0_0 += xq * wv;
+                }
+            }
+            a0_0 += a1_0;
+            a0_0 += a2_0;
+            a0_0 += a3_0;
+            __builtin_memcpy(acc + 0, &a0_0, sizeof wv);
+#else
             float acc1[4] = {0.0f};
             float acc2[4] = {0.0f};
             float acc3[4] = {0.0f};
-            int k = 0;
             for (; k < 4; k += 4) {
                 const float x0 = x[k + 0], *w0 = g_l1_WT + (long)(j0 / 4) * 20 + (long)(k + 0) * 4;
                 const float x1 = x[k + 1], *w1 = g_l1_WT + (long)(j0 / 4) * 20 + (long)(k + 1) * 4;
@@ -141,6 +230,7 @@ static int g_l1(const float *x, float *h)
             for (int u = 0; u < 4; u++) acc[u] += acc1[u];
             for (int u = 0; u < 4; u++) acc[u] += acc2[u];
             for (int u = 0; u < 4; u++) acc[u] += acc3[u];
+#endif
         }
         for (int u = 0; u < 3; u++) {
             float a = acc[u];
@@ -166,8 +256,33 @@ static int g_l2(const float *x, float *out)
         for (int u = 0; u < 2; u++) acc[u] = g_l2_b[j0 + u];
         for (int u = 2; u < 4; u++) acc[u] = 0.0f;
         {
-            float acc1[4] = {0.0f};
             int k = 0;
+#if defined(__GNUC__) && !defined(__TINYC__)
+            g_vf wv, a0_0, a1_0 = {0.0f};
+            __builtin_memcpy(&a0_0, acc + 0, sizeof wv);
+            for (; k < 2; k += 2) {
+                {
+                    const float xq = x[k + 0], *wq = g_l2_WT + (long)(j0 / 4) * 12 + (long)(k + 0) * 4;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a0_0 += xq * wv;
+                }
+                {
+                    const float xq = x[k + 1], *wq = g_l2_WT + (long)(j0 / 4) * 12 + (long)(k + 1) * 4;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a1_0 += xq * wv;
+                }
+            }
+            for (; k < 3; k++) {
+                {
+                    const float xq = x[k + 0], *wq = g_l2_WT + (long)(j0 / 4) * 12 + (long)(k + 0) * 4;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a0_0 += xq * wv;
+                }
+            }
+            a0_0 += a1_0;
+            __builtin_memcpy(acc + 0, &a0_0, sizeof wv);
+#else
+            float acc1[4] = {0.0f};
             for (; k < 2; k += 2) {
                 const float x0 = x[k + 0], *w0 = g_l2_WT + (long)(j0 / 4) * 12 + (long)(k + 0) * 4;
                 const float x1 = x[k + 1], *w1 = g_l2_WT + (long)(j0 / 4) * 12 + (long)(k + 1) * 4;
@@ -179,6 +294,7 @@ static int g_l2(const float *x, float *out)
                 for (int u = 0; u < 4; u++) acc[u] += x0 * w0[u];
             }
             for (int u = 0; u < 4; u++) acc[u] += acc1[u];
+#endif
         }
         for (int u = 0; u < 2; u++) {
             float a = acc[u];

@@ -41,6 +41,91 @@ int g_infer_mask(const float *in, float *out, int *open_units, unsigned char *ma
 typedef float g_vf __attribute__((vector_size(8)));
 #endif
 
+static const unsigned char g_lut[256][8] = {
+    {0, 0, 0, 0, 0, 0, 0, 0}, {0, 0, 0, 0, 0, 0, 0, 0}, {1, 0, 0, 0, 0, 0, 0, 0}, {0, 1, 0, 0, 0, 0, 0, 0},
+    {2, 0, 0, 0, 0, 0, 0, 0}, {0, 2, 0, 0, 0, 0, 0, 0}, {1, 2, 0, 0, 0, 0, 0, 0}, {0, 1, 2, 0, 0, 0, 0, 0},
+    {3, 0, 0, 0, 0, 0, 0, 0}, {0, 3, 0, 0, 0, 0, 0, 0}, {1, 3, 0, 0, 0, 0, 0, 0}, {0, 1, 3, 0, 0, 0, 0, 0},
+    {2, 3, 0, 0, 0, 0, 0, 0}, {0, 2, 3, 0, 0, 0, 0, 0}, {1, 2, 3, 0, 0, 0, 0, 0}, {0, 1, 2, 3, 0, 0, 0, 0},
+    {4, 0, 0, 0, 0, 0, 0, 0}, {0, 4, 0, 0, 0, 0, 0, 0}, {1, 4, 0, 0, 0, 0, 0, 0}, {0, 1, 4, 0, 0, 0, 0, 0},
+    {2, 4, 0, 0, 0, 0, 0, 0}, {0, 2, 4, 0, 0, 0, 0, 0}, {1, 2, 4, 0, 0, 0, 0, 0}, {0, 1, 2, 4, 0, 0, 0, 0},
+    {3, 4, 0, 0, 0, 0, 0, 0}, {0, 3, 4, 0, 0, 0, 0, 0}, {1, 3, 4, 0, 0, 0, 0, 0}, {0, 1, 3, 4, 0, 0, 0, 0},
+    {2, 3, 4, 0, 0, 0, 0, 0}, {0, 2, 3, 4, 0, 0, 0, 0}, {1, 2, 3, 4, 0, 0, 0, 0}, {0, 1, 2, 3, 4, 0, 0, 0},
+    {5, 0, 0, 0, 0, 0, 0, 0}, {0, 5, 0, 0, 0, 0, 0, 0}, {1, 5, 0, 0, 0, 0, 0, 0}, {0, 1, 5, 0, 0, 0, 0, 0},
+    {2, 5, 0, 0, 0, 0, 0, 0}, {0, 2, 5, 0, 0, 0, 0, 0}, {1, 2, 5, 0, 0, 0, 0, 0}, {0, 1, 2, 5, 0, 0, 0, 0},
+    {3, 5, 0, 0, 0, 0, 0, 0}, {0, 3, 5, 0, 0, 0, 0, 0}, {1, 3, 5, 0, 0, 0, 0, 0}, {0, 1, 3, 5, 0, 0, 0, 0},
+    {2, 3, 5, 0, 0, 0, 0, 0}, {0, 2, 3, 5, 0, 0, 0, 0}, {1, 2, 3, 5, 0, 0, 0, 0}, {0, 1, 2, 3, 5, 0, 0, 0},
+    {4, 5, 0, 0, 0, 0, 0, 0}, {0, 4, 5, 0, 0, 0, 0, 0}, {1, 4, 5, 0, 0, 0, 0, 0}, {0, 1, 4, 5, 0, 0, 0, 0},
+    {2, 4, 5, 0, 0, 0, 0, 0}, {0, 2, 4, 5, 0, 0, 0, 0}, {1, 2, 4, 5, 0, 0, 0, 0}, {0, 1, 2, 4, 5, 0, 0, 0},
+    {3, 4, 5, 0, 0, 0, 0, 0}, {0, 3, 4, 5, 0, 0, 0, 0}, {1, 3, 4, 5, 0, 0, 0, 0}, {0, 1, 3, 4, 5, 0, 0, 0},
+    {2, 3, 4, 5, 0, 0, 0, 0}, {0, 2, 3, 4, 5, 0, 0, 0}, {1, 2, 3, 4, 5, 0, 0, 0}, {0, 1, 2, 3, 4, 5, 0, 0},
+    {6, 0, 0, 0, 0, 0, 0, 0}, {0, 6, 0, 0, 0, 0, 0, 0}, {1, 6, 0, 0, 0, 0, 0, 0}, {0, 1, 6, 0, 0, 0, 0, 0},
+    {2, 6, 0, 0, 0, 0, 0, 0}, {0, 2, 6, 0, 0, 0, 0, 0}, {1, 2, 6, 0, 0, 0, 0, 0}, {0, 1, 2, 6, 0, 0, 0, 0},
+    {3, 6, 0, 0, 0, 0, 0, 0}, {0, 3, 6, 0, 0, 0, 0, 0}, {1, 3, 6, 0, 0, 0, 0, 0}, {0, 1, 3, 6, 0, 0, 0, 0},
+    {2, 3, 6, 0, 0, 0, 0, 0}, {0, 2, 3, 6, 0, 0, 0, 0}, {1, 2, 3, 6, 0, 0, 0, 0}, {0, 1, 2, 3, 6, 0, 0, 0},
+    {4, 6, 0, 0, 0, 0, 0, 0}, {0, 4, 6, 0, 0, 0, 0, 0}, {1, 4, 6, 0, 0, 0, 0, 0}, {0, 1, 4, 6, 0, 0, 0, 0},
+    {2, 4, 6, 0, 0, 0, 0, 0}, {0, 2, 4, 6, 0, 0, 0, 0}, {1, 2, 4, 6, 0, 0, 0, 0}, {0, 1, 2, 4, 6, 0, 0, 0},
+    {3, 4, 6, 0, 0, 0, 0, 0}, {0, 3, 4, 6, 0, 0, 0, 0}, {1, 3, 4, 6, 0, 0, 0, 0}, {0, 1, 3, 4, 6, 0, 0, 0},
+    {2, 3, 4, 6, 0, 0, 0, 0}, {0, 2, 3, 4, 6, 0, 0, 0}, {1, 2, 3, 4, 6, 0, 0, 0}, {0, 1, 2, 3, 4, 6, 0, 0},
+    {5, 6, 0, 0, 0, 0, 0, 0}, {0, 5, 6, 0, 0, 0, 0, 0}, {1, 5, 6, 0, 0, 0, 0, 0}, {0, 1, 5, 6, 0, 0, 0, 0},
+    {2, 5, 6, 0, 0, 0, 0, 0}, {0, 2, 5, 6, 0, 0, 0, 0}, {1, 2, 5, 6, 0, 0, 0, 0}, {0, 1, 2, 5, 6, 0, 0, 0},
+    {3, 5, 6, 0, 0, 0, 0, 0}, {0, 3, 5, 6, 0, 0, 0, 0}, {1, 3, 5, 6, 0, 0, 0, 0}, {0, 1, 3, 5, 6, 0, 0, 0},
+    {2, 3, 5, 6, 0, 0, 0, 0}, {0, 2, 3, 5, 6, 0, 0, 0}, {1, 2, 3, 5, 6, 0, 0, 0}, {0, 1, 2, 3, 5, 6, 0, 0},
+    {4, 5, 6, 0, 0, 0, 0, 0}, {0, 4, 5, 6, 0, 0, 0, 0}, {1, 4, 5, 6, 0, 0, 0, 0}, {0, 1, 4, 5, 6, 0, 0, 0},
+    {2, 4, 5, 6, 0, 0, 0, 0}, {0, 2, 4, 5, 6, 0, 0, 0}, {1, 2, 4, 5, 6, 0, 0, 0}, {0, 1, 2, 4, 5, 6, 0, 0},
+    {3, 4, 5, 6, 0, 0, 0, 0}, {0, 3, 4, 5, 6, 0, 0, 0}, {1, 3, 4, 5, 6, 0, 0, 0}, {0, 1, 3, 4, 5, 6, 0, 0},
+    {2, 3, 4, 5, 6, 0, 0, 0}, {0, 2, 3, 4, 5, 6, 0, 0}, {1, 2, 3, 4, 5, 6, 0, 0}, {0, 1, 2, 3, 4, 5, 6, 0},
+    {7, 0, 0, 0, 0, 0, 0, 0}, {0, 7, 0, 0, 0, 0, 0, 0}, {1, 7, 0, 0, 0, 0, 0, 0}, {0, 1, 7, 0, 0, 0, 0, 0},
+    {2, 7, 0, 0, 0, 0, 0, 0}, {0, 2, 7, 0, 0, 0, 0, 0}, {1, 2, 7, 0, 0, 0, 0, 0}, {0, 1, 2, 7, 0, 0, 0, 0},
+    {3, 7, 0, 0, 0, 0, 0, 0}, {0, 3, 7, 0, 0, 0, 0, 0}, {1, 3, 7, 0, 0, 0, 0, 0}, {0, 1, 3, 7, 0, 0, 0, 0},
+    {2, 3, 7, 0, 0, 0, 0, 0}, {0, 2, 3, 7, 0, 0, 0, 0}, {1, 2, 3, 7, 0, 0, 0, 0}, {0, 1, 2, 3, 7, 0, 0, 0},
+    {4, 7, 0, 0, 0, 0, 0, 0}, {0, 4, 7, 0, 0, 0, 0, 0}, {1, 4, 7, 0, 0, 0, 0, 0}, {0, 1, 4, 7, 0, 0, 0, 0},
+    {2, 4, 7, 0, 0, 0, 0, 0}, {0, 2, 4, 7, 0, 0, 0, 0}, {1, 2, 4, 7, 0, 0, 0, 0}, {0, 1, 2, 4, 7, 0, 0, 0},
+    {3, 4, 7, 0, 0, 0, 0, 0}, {0, 3, 4, 7, 0, 0, 0, 0}, {1, 3, 4, 7, 0, 0, 0, 0}, {0, 1, 3, 4, 7, 0, 0, 0},
+    {2, 3, 4, 7, 0, 0, 0, 0}, {0, 2, 3, 4, 7, 0, 0, 0}, {1, 2, 3, 4, 7, 0, 0, 0}, {0, 1, 2, 3, 4, 7, 0, 0},
+    {5, 7, 0, 0, 0, 0, 0, 0}, {0, 5, 7, 0, 0, 0, 0, 0}, {1, 5, 7, 0, 0, 0, 0, 0}, {0, 1, 5, 7, 0, 0, 0, 0},
+    {2, 5, 7, 0, 0, 0, 0, 0}, {0, 2, 5, 7, 0, 0, 0, 0}, {1, 2, 5, 7, 0, 0, 0, 0}, {0, 1, 2, 5, 7, 0, 0, 0},
+    {3, 5, 7, 0, 0, 0, 0, 0}, {0, 3, 5, 7, 0, 0, 0, 0}, {1, 3, 5, 7, 0, 0, 0, 0}, {0, 1, 3, 5, 7, 0, 0, 0},
+    {2, 3, 5, 7, 0, 0, 0, 0}, {0, 2, 3, 5, 7, 0, 0, 0}, {1, 2, 3, 5, 7, 0, 0, 0}, {0, 1, 2, 3, 5, 7, 0, 0},
+    {4, 5, 7, 0, 0, 0, 0, 0}, {0, 4, 5, 7, 0, 0, 0, 0}, {1, 4, 5, 7, 0, 0, 0, 0}, {0, 1, 4, 5, 7, 0, 0, 0},
+    {2, 4, 5, 7, 0, 0, 0, 0}, {0, 2, 4, 5, 7, 0, 0, 0}, {1, 2, 4, 5, 7, 0, 0, 0}, {0, 1, 2, 4, 5, 7, 0, 0},
+    {3, 4, 5, 7, 0, 0, 0, 0}, {0, 3, 4, 5, 7, 0, 0, 0}, {1, 3, 4, 5, 7, 0, 0, 0}, {0, 1, 3, 4, 5, 7, 0, 0},
+    {2, 3, 4, 5, 7, 0, 0, 0}, {0, 2, 3, 4, 5, 7, 0, 0}, {1, 2, 3, 4, 5, 7, 0, 0}, {0, 1, 2, 3, 4, 5, 7, 0},
+    {6, 7, 0, 0, 0, 0, 0, 0}, {0, 6, 7, 0, 0, 0, 0, 0}, {1, 6, 7, 0, 0, 0, 0, 0}, {0, 1, 6, 7, 0, 0, 0, 0},
+    {2, 6, 7, 0, 0, 0, 0, 0}, {0, 2, 6, 7, 0, 0, 0, 0}, {1, 2, 6, 7, 0, 0, 0, 0}, {0, 1, 2, 6, 7, 0, 0, 0},
+    {3, 6, 7, 0, 0, 0, 0, 0}, {0, 3, 6, 7, 0, 0, 0, 0}, {1, 3, 6, 7, 0, 0, 0, 0}, {0, 1, 3, 6, 7, 0, 0, 0},
+    {2, 3, 6, 7, 0, 0, 0, 0}, {0, 2, 3, 6, 7, 0, 0, 0}, {1, 2, 3, 6, 7, 0, 0, 0}, {0, 1, 2, 3, 6, 7, 0, 0},
+    {4, 6, 7, 0, 0, 0, 0, 0}, {0, 4, 6, 7, 0, 0, 0, 0}, {1, 4, 6, 7, 0, 0, 0, 0}, {0, 1, 4, 6, 7, 0, 0, 0},
+    {2, 4, 6, 7, 0, 0, 0, 0}, {0, 2, 4, 6, 7, 0, 0, 0}, {1, 2, 4, 6, 7, 0, 0, 0}, {0, 1, 2, 4, 6, 7, 0, 0},
+    {3, 4, 6, 7, 0, 0, 0, 0}, {0, 3, 4, 6, 7, 0, 0, 0}, {1, 3, 4, 6, 7, 0, 0, 0}, {0, 1, 3, 4, 6, 7, 0, 0},
+    {2, 3, 4, 6, 7, 0, 0, 0}, {0, 2, 3, 4, 6, 7, 0, 0}, {1, 2, 3, 4, 6, 7, 0, 0}, {0, 1, 2, 3, 4, 6, 7, 0},
+    {5, 6, 7, 0, 0, 0, 0, 0}, {0, 5, 6, 7, 0, 0, 0, 0}, {1, 5, 6, 7, 0, 0, 0, 0}, {0, 1, 5, 6, 7, 0, 0, 0},
+    {2, 5, 6, 7, 0, 0, 0, 0}, {0, 2, 5, 6, 7, 0, 0, 0}, {1, 2, 5, 6, 7, 0, 0, 0}, {0, 1, 2, 5, 6, 7, 0, 0},
+    {3, 5, 6, 7, 0, 0, 0, 0}, {0, 3, 5, 6, 7, 0, 0, 0}, {1, 3, 5, 6, 7, 0, 0, 0}, {0, 1, 3, 5, 6, 7, 0, 0},
+    {2, 3, 5, 6, 7, 0, 0, 0}, {0, 2, 3, 5, 6, 7, 0, 0}, {1, 2, 3, 5, 6, 7, 0, 0}, {0, 1, 2, 3, 5, 6, 7, 0},
+    {4, 5, 6, 7, 0, 0, 0, 0}, {0, 4, 5, 6, 7, 0, 0, 0}, {1, 4, 5, 6, 7, 0, 0, 0}, {0, 1, 4, 5, 6, 7, 0, 0},
+    {2, 4, 5, 6, 7, 0, 0, 0}, {0, 2, 4, 5, 6, 7, 0, 0}, {1, 2, 4, 5, 6, 7, 0, 0}, {0, 1, 2, 4, 5, 6, 7, 0},
+    {3, 4, 5, 6, 7, 0, 0, 0}, {0, 3, 4, 5, 6, 7, 0, 0}, {1, 3, 4, 5, 6, 7, 0, 0}, {0, 1, 3, 4, 5, 6, 7, 0},
+    {2, 3, 4, 5, 6, 7, 0, 0}, {0, 2, 3, 4, 5, 6, 7, 0}, {1, 2, 3, 4, 5, 6, 7, 0}, {0, 1, 2, 3, 4, 5, 6, 7}
+};
+static const unsigned char g_lutn[256] = {
+    0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
+    1, 2, 2, 3, 2, 3, 3, 4, 2, 3, 3, 4, 3, 4, 4, 5,
+    1, 2, 2, 3, 2, 3, 3, 4, 2, 3, 3, 4, 3, 4, 4, 5,
+    2, 3, 3, 4, 3, 4, 4, 5, 3, 4, 4, 5, 4, 5, 5, 6,
+    1, 2, 2, 3, 2, 3, 3, 4, 2, 3, 3, 4, 3, 4, 4, 5,
+    2, 3, 3, 4, 3, 4, 4, 5, 3, 4, 4, 5, 4, 5, 5, 6,
+    2, 3, 3, 4, 3, 4, 4, 5, 3, 4, 4, 5, 4, 5, 5, 6,
+    3, 4, 4, 5, 4, 5, 5, 6, 4, 5, 5, 6, 5, 6, 6, 7,
+    1, 2, 2, 3, 2, 3, 3, 4, 2, 3, 3, 4, 3, 4, 4, 5,
+    2, 3, 3, 4, 3, 4, 4, 5, 3, 4, 4, 5, 4, 5, 5, 6,
+    2, 3, 3, 4, 3, 4, 4, 5, 3, 4, 4, 5, 4, 5, 5, 6,
+    3, 4, 4, 5, 4, 5, 5, 6, 4, 5, 5, 6, 5, 6, 6, 7,
+    2, 3, 3, 4, 3, 4, 4, 5, 3, 4, 4, 5, 4, 5, 5, 6,
+    3, 4, 4, 5, 4, 5, 5, 6, 4, 5, 5, 6, 5, 6, 6, 7,
+    3, 4, 4, 5, 4, 5, 5, 6, 4, 5, 5, 6, 5, 6, 6, 7,
+    4, 5, 5, 6, 5, 6, 6, 7, 5, 6, 6, 7, 6, 7, 7, 8
+};
+
 /* layer 0 fc1: dense 5 of 5 units, 3 inputs, relu, gate linear from input, threshold */
 static const float g_l0_WT[18] = {
     0x1p+0f, 0x1p+2f, 0x1p+1f, 0x1.4p+2f, 0x1.8p+1f, 0x1.8p+2f,
@@ -67,8 +152,42 @@ static int g_l0(const float *x, float *h, uint16_t *hl, unsigned char *mk)
             float acc[4];
             for (int u = 0; u < 4; u++) acc[u] = 0.0f;
             {
-                float acc1[4] = {0.0f};
                 int k = 0;
+#if defined(__GNUC__) && !defined(__TINYC__)
+                g_vf wv, a0_0, a0_1, a1_0 = {0.0f}, a1_1 = {0.0f};
+                __builtin_memcpy(&a0_0, acc + 0, sizeof wv);
+                __builtin_memcpy(&a0_1, acc + 2, sizeof wv);
+                for (; k < 2; k += 2) {
+                    {
+                        const float xq = x[k + 0], *wq = g_l0_GT + (long)(r0) * 3 + (long)(k + 0) * 4;
+                        __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                        a0_0 += xq * wv;
+                        __builtin_memcpy(&wv, wq + 2, sizeof wv);
+                        a0_1 += xq * wv;
+                    }
+                    {
+                        const float xq = x[k + 1], *wq = g_l0_GT + (long)(r0) * 3 + (long)(k + 1) * 4;
+                        __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                        a1_0 += xq * wv;
+                        __builtin_memcpy(&wv, wq + 2, sizeof wv);
+                        a1_1 += xq * wv;
+                    }
+                }
+                for (; k < 3; k++) {
+                    {
+                        const float xq = x[k + 0], *wq = g_l0_GT + (long)(r0) * 3 + (long)(k + 0) * 4;
+                        __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                        a0_0 += xq * wv;
+                        __builtin_memcpy(&wv, wq + 2, sizeof wv);
+                        a0_1 += xq * wv;
+                    }
+                }
+                a0_0 += a1_0;
+                __builtin_memcpy(acc + 0, &a0_0, sizeof wv);
+                a0_1 += a1_1;
+                __builtin_memcpy(acc + 2, &a0_1, sizeof wv);
+#else
+                float acc1[4] = {0.0f};
                 for (; k < 2; k += 2) {
                     const float x0 = x[k + 0], *w0 = g_l0_GT + (long)(r0) * 3 + (long)(k + 0) * 4;
                     const float x1 = x[k + 1], *w1 = g_l0_GT + (long)(r0) * 3 + (long)(k + 1) * 4;
@@ -80,6 +199,7 @@ static int g_l0(const float *x, float *h, uint16_t *hl, unsigned char *mk)
                     for (int u = 0; u < 4; u++) acc[u] += x0 * w0[u];
                 }
                 for (int u = 0; u < 4; u++) acc[u] += acc1[u];
+#endif
             }
             for (int u = 0; u < 4; u++) ms[r0 + u] = acc[u];
         }
@@ -125,8 +245,33 @@ static int g_l0(const float *x, float *h, uint16_t *hl, unsigned char *mk)
         float acc[2];
         for (int u = 0; u < 2; u++) acc[u] = g_l0_b[j0 + u];
         {
-            float acc1[2] = {0.0f};
             int k = 0;
+#if defined(__GNUC__) && !defined(__TINYC__)
+            g_vf wv, a0_0, a1_0 = {0.0f};
+            __builtin_memcpy(&a0_0, acc + 0, sizeof wv);
+            for (; k < 2; k += 2) {
+                {
+                    const float xq = x[k + 0], *wq = g_l0_WT + (long)(j0 / 2) * 6 + (long)(k + 0) * 2;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a0_0 += xq * wv;
+                }
+                {
+                    const float xq = x[k + 1], *wq = g_l0_WT + (long)(j0 / 2) * 6 + (long)(k + 1) * 2;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a1_0 += xq * wv;
+                }
+            }
+            for (; k < 3; k++) {
+                {
+                    const float xq = x[k + 0], *wq = g_l0_WT + (long)(j0 / 2) * 6 + (long)(k + 0) * 2;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a0_0 += xq * wv;
+                }
+            }
+            a0_0 += a1_0;
+            __builtin_memcpy(acc + 0, &a0_0, sizeof wv);
+#else
+            float acc1[2] = {0.0f};
             for (; k < 2; k += 2) {
                 const float x0 = x[k + 0], *w0 = g_l0_WT + (long)(j0 / 2) * 6 + (long)(k + 0) * 2;
                 const float x1 = x[k + 1], *w1 = g_l0_WT + (long)(j0 / 2) * 6 + (long)(k + 1) * 2;
@@ -138,23 +283,16 @@ static int g_l0(const float *x, float *h, uint16_t *hl, unsigned char *mk)
                 for (int u = 0; u < 2; u++) acc[u] += x0 * w0[u];
             }
             for (int u = 0; u < 2; u++) acc[u] += acc1[u];
+#endif
         }
         for (int u = 0; u < 2; u++) {
             float a = acc[u];
             h[j0 + u] = tm >> u & 1u ? (a > 0.0f ? a : 0.0f) : 0x0p+0f;
         }
         {
-            uint32_t bits = tm;
-            while (bits) {
-#if defined(__GNUC__) && !defined(__TINYC__)
-                const int u = __builtin_ctz(bits);
-#else
-                int u = 0;
-                while (!(bits >> u & 1u)) u++;
-#endif
-                hl[cnt++] = (uint16_t)(j0 + u);
-                bits &= bits - 1u;
-            }
+            const unsigned m8 = tm >> 0 & 255u;
+            for (int q = 0; q < 8; q++) hl[cnt + q] = (uint16_t)(j0 + 0 + g_lut[m8][q]);
+            cnt += g_lutn[m8];
         }
     }
     {
@@ -173,8 +311,33 @@ static int g_l0(const float *x, float *h, uint16_t *hl, unsigned char *mk)
         for (int u = 0; u < 1; u++) acc[u] = g_l0_b[j0 + u];
         for (int u = 1; u < 2; u++) acc[u] = 0.0f;
         {
-            float acc1[2] = {0.0f};
             int k = 0;
+#if defined(__GNUC__) && !defined(__TINYC__)
+            g_vf wv, a0_0, a1_0 = {0.0f};
+            __builtin_memcpy(&a0_0, acc + 0, sizeof wv);
+            for (; k < 2; k += 2) {
+                {
+                    const float xq = x[k + 0], *wq = g_l0_WT + (long)(j0 / 2) * 6 + (long)(k + 0) * 2;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a0_0 += xq * wv;
+                }
+                {
+                    const float xq = x[k + 1], *wq = g_l0_WT + (long)(j0 / 2) * 6 + (long)(k + 1) * 2;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a1_0 += xq * wv;
+                }
+            }
+            for (; k < 3; k++) {
+                {
+                    const float xq = x[k + 0], *wq = g_l0_WT + (long)(j0 / 2) * 6 + (long)(k + 0) * 2;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a0_0 += xq * wv;
+                }
+            }
+            a0_0 += a1_0;
+            __builtin_memcpy(acc + 0, &a0_0, sizeof wv);
+#else
+            float acc1[2] = {0.0f};
             for (; k < 2; k += 2) {
                 const float x0 = x[k + 0], *w0 = g_l0_WT + (long)(j0 / 2) * 6 + (long)(k + 0) * 2;
                 const float x1 = x[k + 1], *w1 = g_l0_WT + (long)(j0 / 2) * 6 + (long)(k + 1) * 2;
@@ -186,23 +349,16 @@ static int g_l0(const float *x, float *h, uint16_t *hl, unsigned char *mk)
                 for (int u = 0; u < 2; u++) acc[u] += x0 * w0[u];
             }
             for (int u = 0; u < 2; u++) acc[u] += acc1[u];
+#endif
         }
         for (int u = 0; u < 1; u++) {
             float a = acc[u];
             h[j0 + u] = tm >> u & 1u ? (a > 0.0f ? a : 0.0f) : 0x0p+0f;
         }
         {
-            uint32_t bits = tm;
-            while (bits) {
-#if defined(__GNUC__) && !defined(__TINYC__)
-                const int u = __builtin_ctz(bits);
-#else
-                int u = 0;
-                while (!(bits >> u & 1u)) u++;
-#endif
-                hl[cnt++] = (uint16_t)(j0 + u);
-                bits &= bits - 1u;
-            }
+            const unsigned m8 = tm >> 0 & 255u;
+            for (int q = 0; q < 8; q++) hl[cnt + q] = (uint16_t)(j0 + 0 + g_lut[m8][q]);
+            cnt += g_lutn[m8];
         }
     }
     return cnt;
@@ -280,10 +436,47 @@ static int g_l1(const float *x, const uint16_t *xl, int xn, float *h, uint16_t *
         float acc[2];
         for (int u = 0; u < 2; u++) acc[u] = 0.0f;
         {
+            int k = 0;
+#if defined(__GNUC__) && !defined(__TINYC__)
+            g_vf wv, a0_0, a1_0 = {0.0f}, a2_0 = {0.0f}, a3_0 = {0.0f};
+            __builtin_memcpy(&a0_0, acc + 0, sizeof wv);
+            for (; k + 3 < xn; k += 4) {
+                {
+                    const float xq = x[xl[k + 0]], *wq = g_l1_WT + (long)(j0 / 2) * 10 + (long)(xl[k + 0]) * 2;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a0_0 += xq * wv;
+                }
+                {
+                    const float xq = x[xl[k + 1]], *wq = g_l1_WT + (long)(j0 / 2) * 10 + (long)(xl[k + 1]) * 2;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a1_0 += xq * wv;
+                }
+                {
+                    const float xq = x[xl[k + 2]], *wq = g_l1_WT + (long)(j0 / 2) * 10 + (long)(xl[k + 2]) * 2;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a2_0 += xq * wv;
+                }
+                {
+                    const float xq = x[xl[k + 3]], *wq = g_l1_WT + (long)(j0 / 2) * 10 + (long)(xl[k + 3]) * 2;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a3_0 += xq * wv;
+                }
+            }
+            for (; k < xn; k++) {
+                {
+                    const float xq = x[xl[k + 0]], *wq = g_l1_WT + (long)(j0 / 2) * 10 + (long)(xl[k + 0]) * 2;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a0_0 += xq * wv;
+                }
+            }
+            a0_0 += a1_0;
+            a0_0 += a2_0;
+            a0_0 += a3_0;
+            __builtin_memcpy(acc + 0, &a0_0, sizeof wv);
+#else
             float acc1[2] = {0.0f};
             float acc2[2] = {0.0f};
             float acc3[2] = {0.0f};
-            int k = 0;
             for (; k + 3 < xn; k += 4) {
                 const float x0 = x[xl[k + 0]], *w0 = g_l1_WT + (long)(j0 / 2) * 10 + (long)(xl[k + 0]) * 2;
                 const float x1 = x[xl[k + 1]], *w1 = g_l1_WT + (long)(j0 / 2) * 10 + (long)(xl[k + 1]) * 2;
@@ -301,23 +494,16 @@ static int g_l1(const float *x, const uint16_t *xl, int xn, float *h, uint16_t *
             for (int u = 0; u < 2; u++) acc[u] += acc1[u];
             for (int u = 0; u < 2; u++) acc[u] += acc2[u];
             for (int u = 0; u < 2; u++) acc[u] += acc3[u];
+#endif
         }
         for (int u = 0; u < 2; u++) {
             float a = acc[u];
             h[j0 + u] = tm >> u & 1u ? (a > 0.0f ? a : 0.0f) : 0x0p+0f;
         }
         {
-            uint32_t bits = tm;
-            while (bits) {
-#if defined(__GNUC__) && !defined(__TINYC__)
-                const int u = __builtin_ctz(bits);
-#else
-                int u = 0;
-                while (!(bits >> u & 1u)) u++;
-#endif
-                hl[cnt++] = (uint16_t)(j0 + u);
-                bits &= bits - 1u;
-            }
+            const unsigned m8 = tm >> 0 & 255u;
+            for (int q = 0; q < 8; q++) hl[cnt + q] = (uint16_t)(j0 + 0 + g_lut[m8][q]);
+            cnt += g_lutn[m8];
         }
     }
     {
@@ -336,10 +522,47 @@ static int g_l1(const float *x, const uint16_t *xl, int xn, float *h, uint16_t *
         for (int u = 0; u < 1; u++) acc[u] = 0.0f;
         for (int u = 1; u < 2; u++) acc[u] = 0.0f;
         {
+            int k = 0;
+#if defined(__GNUC__) && !defined(__TINYC__)
+            g_vf wv, a0_0, a1_0 = {0.0f}, a2_0 = {0.0f}, a3_0 = {0.0f};
+            __builtin_memcpy(&a0_0, acc + 0, sizeof wv);
+            for (; k + 3 < xn; k += 4) {
+                {
+                    const float xq = x[xl[k + 0]], *wq = g_l1_WT + (long)(j0 / 2) * 10 + (long)(xl[k + 0]) * 2;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a0_0 += xq * wv;
+                }
+                {
+                    const float xq = x[xl[k + 1]], *wq = g_l1_WT + (long)(j0 / 2) * 10 + (long)(xl[k + 1]) * 2;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a1_0 += xq * wv;
+                }
+                {
+                    const float xq = x[xl[k + 2]], *wq = g_l1_WT + (long)(j0 / 2) * 10 + (long)(xl[k + 2]) * 2;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a2_0 += xq * wv;
+                }
+                {
+                    const float xq = x[xl[k + 3]], *wq = g_l1_WT + (long)(j0 / 2) * 10 + (long)(xl[k + 3]) * 2;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a3_0 += xq * wv;
+                }
+            }
+            for (; k < xn; k++) {
+                {
+                    const float xq = x[xl[k + 0]], *wq = g_l1_WT + (long)(j0 / 2) * 10 + (long)(xl[k + 0]) * 2;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a0_0 += xq * wv;
+                }
+            }
+            a0_0 += a1_0;
+            a0_0 += a2_0;
+            a0_0 += a3_0;
+            __builtin_memcpy(acc + 0, &a0_0, sizeof wv);
+#else
             float acc1[2] = {0.0f};
             float acc2[2] = {0.0f};
             float acc3[2] = {0.0f};
-            int k = 0;
             for (; k + 3 < xn; k += 4) {
                 const float x0 = x[xl[k + 0]], *w0 = g_l1_WT + (long)(j0 / 2) * 10 + (long)(xl[k + 0]) * 2;
                 const float x1 = x[xl[k + 1]], *w1 = g_l1_WT + (long)(j0 / 2) * 10 + (long)(xl[k + 1]) * 2;
@@ -357,23 +580,16 @@ static int g_l1(const float *x, const uint16_t *xl, int xn, float *h, uint16_t *
             for (int u = 0; u < 2; u++) acc[u] += acc1[u];
             for (int u = 0; u < 2; u++) acc[u] += acc2[u];
             for (int u = 0; u < 2; u++) acc[u] += acc3[u];
+#endif
         }
         for (int u = 0; u < 1; u++) {
             float a = acc[u];
             h[j0 + u] = tm >> u & 1u ? (a > 0.0f ? a : 0.0f) : 0x0p+0f;
         }
         {
-            uint32_t bits = tm;
-            while (bits) {
-#if defined(__GNUC__) && !defined(__TINYC__)
-                const int u = __builtin_ctz(bits);
-#else
-                int u = 0;
-                while (!(bits >> u & 1u)) u++;
-#endif
-                hl[cnt++] = (uint16_t)(j0 + u);
-                bits &= bits - 1u;
-            }
+            const unsigned m8 = tm >> 0 & 255u;
+            for (int q = 0; q < 8; q++) hl[cnt + q] = (uint16_t)(j0 + 0 + g_lut[m8][q]);
+            cnt += g_lutn[m8];
         }
     }
     return cnt;
@@ -393,8 +609,33 @@ static int g_l2(const float *x, const uint16_t *xl, int xn, float *out)
         float acc[2];
         for (int u = 0; u < 2; u++) acc[u] = g_l2_b[j0 + u];
         {
-            float acc1[2] = {0.0f};
             int k = 0;
+#if defined(__GNUC__) && !defined(__TINYC__)
+            g_vf wv, a0_0, a1_0 = {0.0f};
+            __builtin_memcpy(&a0_0, acc + 0, sizeof wv);
+            for (; k + 1 < xn; k += 2) {
+                {
+                    const float xq = x[xl[k + 0]], *wq = g_l2_WT + (long)(j0 / 2) * 6 + (long)(xl[k + 0]) * 2;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a0_0 += xq * wv;
+                }
+                {
+                    const float xq = x[xl[k + 1]], *wq = g_l2_WT + (long)(j0 / 2) * 6 + (long)(xl[k + 1]) * 2;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a1_0 += xq * wv;
+                }
+            }
+            for (; k < xn; k++) {
+                {
+                    const float xq = x[xl[k + 0]], *wq = g_l2_WT + (long)(j0 / 2) * 6 + (long)(xl[k + 0]) * 2;
+                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
+                    a0_0 += xq * wv;
+                }
+            }
+            a0_0 += a1_0;
+            __builtin_memcpy(acc + 0, &a0_0, sizeof wv);
+#else
+            float acc1[2] = {0.0f};
             for (; k + 1 < xn; k += 2) {
                 const float x0 = x[xl[k + 0]], *w0 = g_l2_WT + (long)(j0 / 2) * 6 + (long)(xl[k + 0]) * 2;
                 const float x1 = x[xl[k + 1]], *w1 = g_l2_WT + (long)(j0 / 2) * 6 + (long)(xl[k + 1]) * 2;
@@ -406,6 +647,7 @@ static int g_l2(const float *x, const uint16_t *xl, int xn, float *out)
                 for (int u = 0; u < 2; u++) acc[u] += x0 * w0[u];
             }
             for (int u = 0; u < 2; u++) acc[u] += acc1[u];
+#endif
         }
         for (int u = 0; u < 2; u++) {
             float a = acc[u];
@@ -421,8 +663,8 @@ static int g_run(const float *in, float *out, int *open_units, unsigned char *ma
 {
     float va[3];
     float vb[5];
-    uint16_t la[3] = {0};
-    uint16_t lb[5] = {0};
+    uint16_t la[11] = {0};
+    uint16_t lb[13] = {0};
     int n;
     n = g_l0(in, vb, lb, mask ? mask + 0 : mask);
     if (open_units) open_units[0] = n;
