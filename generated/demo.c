@@ -813,7 +813,7 @@ static int demo_run(const float *in, float *out, int *open_units, unsigned char 
 {
     float va[32];
     float vb[32];
-    uint16_t lb[24] = {0};
+    uint16_t lb[24];
     int n;
     n = demo_l0(in, vb, mask ? mask + 0 : mask);
     if (open_units) open_units[0] = n;

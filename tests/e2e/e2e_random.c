@@ -9,7 +9,8 @@
  * lanes and scalar (the Cortex-M presets), odd
  * and one-unit tiles, calibrated and random unit permutations) as v<i>.
  *
- * usage: e2e_random [MODELS [SAMPLES [SEED]]] (run from the repository root) */
+ * usage: e2e_random [MODELS [SAMPLES [SEED]]] (run from the repository root);
+ * E2E_OPT: gcc's optimisation flags for the generated C (default -O1). */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -378,9 +379,11 @@ int main(int argc, char **argv)
     fclose(inputs);
     write_driver(dir, n_models);
     char cmd[8192];
+    /* E2E_OPT: gcc's optimisation flags (-O1); make e2e-sweep also runs -O3 */
+    const char *opt = getenv("E2E_OPT") && *getenv("E2E_OPT") ? getenv("E2E_OPT") : "-O1";
     int w = snprintf(cmd, sizeof cmd,
-                     "cd %s && gcc -std=c99 -Wall -Wextra -Werror -pedantic -O1 -o driver driver.c",
-                     dir);
+                     "cd %s && gcc -std=c99 -Wall -Wextra -Werror -pedantic %s -o driver driver.c", dir,
+                     opt);
     for (int i = 0; i < n_models && w < (int)sizeof cmd - 32; i++)
         w += snprintf(cmd + w, sizeof cmd - (size_t)w, " m%d.c v%d.c", i, i);
     snprintf(cmd + w, sizeof cmd - (size_t)w, " -lm");
