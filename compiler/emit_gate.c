@@ -404,18 +404,26 @@ void em_gate_logits(em *e, int li)
     em_printf(e, "            z[r] = a;\n        }\n    }\n");
 }
 
+static float zthr(const ir_gate *g)
+{
+    if (g->folded) return g->zthr;
+    mdl_gate m;
+    memset(&m, 0, sizeof m);
+    m.thr = g->thr, m.tau = g->tau;
+    return (float)mdl_gate_zthr(&m);
+}
+
+const char *em_gate_zthr(em *e, int li)
+{
+    const ir_gate *g = &e->p->layers[li].gate;
+    return g->decide == DECIDE_THRESHOLD && g->min_keep <= 0 ? em_fstr(e, zthr(g)) : NULL;
+}
+
 const char *em_gate_decide(em *e, int li)
 {
     const ir_gate *g = &e->p->layers[li].gate;
     if (g->decide == DECIDE_THRESHOLD) {
-        float zthr = g->zthr;
-        if (!g->folded) {
-            mdl_gate m;
-            memset(&m, 0, sizeof m);
-            m.thr = g->thr, m.tau = g->tau;
-            zthr = (float)mdl_gate_zthr(&m);
-        }
-        const char *cmp = ar_printf(&e->a, "z[j] > %s", em_fstr(e, zthr));
+        const char *cmp = ar_printf(&e->a, "z[j] > %s", em_fstr(e, zthr(g)));
         if (g->min_keep <= 0) return cmp;
         em_printf(e, "    unsigned char m[%d];\n    uint32_t q[%d];\n    int nm = 0;\n", g->n, g->n);
         em_printf(e, "    for (int j = 0; j < %d; j++) { m[j] = %s; nm += m[j]; }\n", g->n, cmp);

@@ -78,6 +78,10 @@ static inline int em_axpy_sums(const em *e, int w) { return em_gnu_vectors(e) &&
 /* ind list[cnt++] = (ty)(base + u) for every set bit u of uint32_t bits,
  * ascending; clears bits */
 void em_bits_to_list(em *e, const char *ind, const char *list, const char *ty, const char *base);
+/* var |= (unsigned)(cond) << u for units j0 + u, u < w <= 32; thr: the
+ * literal when cond is exactly z[j] > thr (em_gate_zthr), else NULL. */
+void em_open_bits(em *e, const char *ind, const char *var, const char *j0, int w, const char *cond,
+                  const char *thr);
 /* The same for the 8-bit mask m8 by table (vector targets: need_lut). */
 void em_mask_to_list(em *e, const char *ind, const char *list, const char *ty, const char *base,
                      const char *m8);
@@ -92,6 +96,8 @@ int em_gate_reads_x(em *e, int li);
 int em_gelu8(const em *e, const ir_layer *l); /* the gate's GELU goes through PFX_gelu8 */
 void em_gate_logits(em *e, int li);
 const char *em_gate_decide(em *e, int li);
+/* The threshold literal when em_gate_decide's condition is z[j] > it, else NULL. */
+const char *em_gate_zthr(em *e, int li);
 
 /* emit_layer.c: one layer's data and function, and its call in the run */
 void em_layer(em *e, int li);

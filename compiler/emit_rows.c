@@ -117,28 +117,27 @@ static void group(em *e, int li, int g, const char *idx, const char *dst, int pa
     }
 }
 
-/* The open rows of units j0 .. j0+w (w <= 8) as a bit mask (the compares
- * vectorise), then its list entries by table (em_mask_to_list). */
-static void mask_chunk(em *e, const char *j0, int w, const char *cond, const char *ty)
+/* The open rows of units j0 .. j0+w (w <= 8) as a bit mask
+ * (em_open_bits), then its list entries by table (em_mask_to_list). */
+static void mask_chunk(em *e, const char *j0, int w, const char *cond, const char *thr, const char *ty)
 {
     const char *ind = "        ";
     em_printf(e, "%sunsigned bits = 0;\n", ind);
-    em_printf(e, "%sfor (int u = 0; u < %d; u++) {\n%s    const int j = %s + u;\n", ind, w, ind, j0);
-    em_printf(e, "%s    bits |= (unsigned)(%s) << u;\n%s}\n", ind, cond, ind);
+    em_open_bits(e, ind, "bits", j0, w, cond, thr);
     em_mask_to_list(e, ind, "ol", ty, j0, "bits");
 }
 
-static void open_list(em *e, int n, const char *cond, const char *ty)
+static void open_list(em *e, int n, const char *cond, const char *thr, const char *ty)
 {
     int full = n / 8 * 8;
     if (full > 0) {
         em_printf(e, "    for (int j0 = 0; j0 < %d; j0 += 8) {\n", full);
-        mask_chunk(e, "j0", 8, cond, ty);
+        mask_chunk(e, "j0", 8, cond, thr, ty);
         em_printf(e, "    }\n");
     }
     if (n > full) {
         em_printf(e, "    {\n");
-        mask_chunk(e, ar_printf(&e->a, "%d", full), n - full, cond, ty);
+        mask_chunk(e, ar_printf(&e->a, "%d", full), n - full, cond, thr, ty);
         em_printf(e, "    }\n");
     }
 }
@@ -160,7 +159,7 @@ void em_rows_gated(em *e, int li, const char *cond, int list)
               em_unit(e, li, "j"), cond);
     em_printf(e, "    int cnt = 0;\n");
     if (e->p->vw > 1) {
-        open_list(e, n, cond, ty);
+        open_list(e, n, cond, em_gate_zthr(e, li), ty);
     } else {
         em_printf(e, "    for (int j = 0; j < %d; j++) {\n", n);
         em_printf(e, "        ol[cnt] = (%s)j;\n        cnt += %s;\n    }\n", ty, cond);

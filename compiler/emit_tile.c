@@ -68,8 +68,7 @@ static void tile_body(em *e, int li, int w, const char *cond, const char *dst, i
     const char *ind = "        ";
     if (gated) {
         em_printf(e, "%suint32_t tm = 0;\n", ind);
-        em_printf(e, "%sfor (int u = 0; u < %d; u++) {\n%s    int j = j0 + u;\n", ind, w, ind);
-        em_printf(e, "%s    tm |= (uint32_t)(%s) << u;\n%s}\n", ind, cond, ind);
+        em_open_bits(e, ind, "tm", "j0", w, cond, em_gate_zthr(e, li));
         em_printf(e, "%sif (mk) for (int u = 0; u < %d; u++) mk[%s] = (unsigned char)(tm >> u & 1u);\n",
                   ind, w, em_unit(e, li, "j0 + u"));
         em_printf(e, "%sif (!tm) {\n", ind);

@@ -285,8 +285,8 @@ static int demo_l0(const float *x, float *h, unsigned char *mk)
         const int j0 = ti * 16;
         uint32_t tm = 0;
         for (int u = 0; u < 16; u++) {
-            int j = j0 + u;
-            tm |= (uint32_t)(m[j]) << u;
+            const int j = j0 + u;
+            tm |= (unsigned)(m[j]) << u;
         }
         if (mk) for (int u = 0; u < 16; u++) mk[j0 + u] = (unsigned char)(tm >> u & 1u);
         if (!tm) {

@@ -101,4 +101,44 @@ gcc -std=c99 -O2 -I"$t" -o "$t/vg" "$t/vd.c" "$t/vr.c" -lm && tcc -I"$t" -o "$t/
     "$t/vg" > "$t/vg.txt" && "$t/vt" > "$t/vt.txt" && cmp -s "$t/vg.txt" "$t/vt.txt" && ok \
     || bad "GNU C vector rows differ from the portable rows"
 
+# The gated paths too: gate sums in vectors with the norm's mean in the
+# same pass, open bits by movemask (-mavx2), lists by table, tiles and, with
+# --tile 0, rows writing their open values packed for the next layer. gcc
+# -mavx2 and tcc must agree bit for bit, open counts included.
+/usr/bin/python3 -c "
+m = lambda o, n, s: '[' + ', '.join('[' + ', '.join(str(((j * n + i) * 37 + s) % 29 / 7.0 - 2) for i in range(n)) + ']' for j in range(o)) + ']'
+r = lambda k, s: '[' + ', '.join(str(((i * 13 + s) % 11) / 10.0 - 0.5) for i in range(k)) + ']'
+def layer(name, o, n, s):
+    return ('layer %s dense %d { weight %s; bias %s; activation relu;\n  gate lowrank 8 { norm { eps 1e-05; weight %s; bias %s; }\n'
+            '    a %s; a_bias %s; activation gelu; b %s; bias %s; threshold 0.5; } }'
+            % (name, o, m(o, n, s), r(o, s), r(n, s + 1), r(n, s + 2), m(8, n, s + 3), r(8, s + 4), m(o, 8, s + 5), r(o, s + 6)))
+print('model w;\ninput 40;')
+print(layer('fc1', 24, 40, 1))
+print(layer('fc2', 16, 24, 9))
+print('output out dense 3 { weight %s; }' % m(3, 16, 5))" > "$t/w.dg"
+cat > "$t/wd.c" <<'DRV'
+#include <stdio.h>
+#include "w.h"
+int main(void)
+{
+    float in[40], out[3];
+    int open[3];
+    for (int s = 0; s < 60; s++) {
+        for (int i = 0; i < 40; i++) in[i] = (float)((s * 41 + i * 7) % 23) / 5.0f - 2.0f;
+        w_infer_open(in, out, open);
+        printf("%a %a %a %d %d\n", out[0], out[1], out[2], open[0], open[1]);
+    }
+    return 0;
+}
+DRV
+for tl in 16 0; do
+    expect 0 "gated model, tile $tl" -- "$dgc" "$t/w.dg" --tile $tl -o "$t/w.c"
+    gcc -std=c99 -O2 -mavx2 -I"$t" -o "$t/wg" "$t/wd.c" "$t/w.c" -lm && tcc -I"$t" -o "$t/wt" "$t/wd.c" "$t/w.c" -lm &&
+        "$t/wg" > "$t/wg.txt" && "$t/wt" > "$t/wt.txt" && cmp -s "$t/wg.txt" "$t/wt.txt" && ok \
+        || bad "gated C with vectors differs from the portable C (tile $tl)"
+    [ "$(cut -d' ' -f4 "$t/wg.txt" | sort -u | wc -l)" -gt 2 ] && ok || bad "the gates open a varying number of units (tile $tl)"
+done
+grep -q '__builtin_ia32_movmskps256' "$t/w.c" && grep -q 'w_lut\[m8\]' "$t/w.c" && grep -q 'h\[oq + 0\] = ' "$t/w.c" && ok \
+    || bad "the row-wise gated C uses movemask, the list table and packed values"
+
 summary cli-tile

@@ -237,8 +237,8 @@ static int g_l0(const float *x, float *h, uint16_t *hl, unsigned char *mk)
         const int j0 = ti * 2;
         uint32_t tm = 0;
         for (int u = 0; u < 2; u++) {
-            int j = j0 + u;
-            tm |= (uint32_t)(z[j] > 0x0p+0f) << u;
+            const int j = j0 + u;
+            tm |= (unsigned)(z[j] > 0x0p+0f) << u;
         }
         if (mk) for (int u = 0; u < 2; u++) mk[g_l0_unit[j0 + u]] = (unsigned char)(tm >> u & 1u);
         if (!tm) {
@@ -302,8 +302,8 @@ static int g_l0(const float *x, float *h, uint16_t *hl, unsigned char *mk)
         const int j0 = 4;
         uint32_t tm = 0;
         for (int u = 0; u < 1; u++) {
-            int j = j0 + u;
-            tm |= (uint32_t)(z[j] > 0x0p+0f) << u;
+            const int j = j0 + u;
+            tm |= (unsigned)(z[j] > 0x0p+0f) << u;
         }
         if (mk) for (int u = 0; u < 1; u++) mk[g_l0_unit[j0 + u]] = (unsigned char)(tm >> u & 1u);
         if (!tm) {
@@ -428,8 +428,8 @@ static int g_l1(const float *x, const uint16_t *xl, int xn, float *h, uint16_t *
         const int j0 = ti * 2;
         uint32_t tm = 0;
         for (int u = 0; u < 2; u++) {
-            int j = j0 + u;
-            tm |= (uint32_t)(z[j] > 0x0p+0f) << u;
+            const int j = j0 + u;
+            tm |= (unsigned)(z[j] > 0x0p+0f) << u;
         }
         if (mk) for (int u = 0; u < 2; u++) mk[j0 + u] = (unsigned char)(tm >> u & 1u);
         if (!tm) {
@@ -513,8 +513,8 @@ static int g_l1(const float *x, const uint16_t *xl, int xn, float *h, uint16_t *
         const int j0 = 2;
         uint32_t tm = 0;
         for (int u = 0; u < 1; u++) {
-            int j = j0 + u;
-            tm |= (uint32_t)(z[j] > 0x0p+0f) << u;
+            const int j = j0 + u;
+            tm |= (unsigned)(z[j] > 0x0p+0f) << u;
         }
         if (mk) for (int u = 0; u < 1; u++) mk[j0 + u] = (unsigned char)(tm >> u & 1u);
         if (!tm) {
