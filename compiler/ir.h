@@ -65,6 +65,10 @@ typedef struct ir_layer {
      * input-major inside a tile so an open input is one contiguous
      * multiply-add over the tile and an all-closed tile costs one branch. */
     int tile;
+    /* ir_pass_tile: reads its whole input although the producer's closed
+     * units hold 0 and it could walk their list (few units: rows over every
+     * input cost less than tiles over the open ones). */
+    int whole_in;
 } ir_layer;
 
 /* The layer's mask is decided per input (a linear or low-rank gate). */
@@ -98,11 +102,13 @@ typedef struct ir_program {
 
 /* Layer i (or, for i == n_layers, the output vector) reads a list of its
  * input's open elements: the input is kept by a static gate or the
- * previous layer's closed units hold 0. em_plan builds the lists by this
- * rule; row dot products over one would gather x an element at a time. */
+ * previous layer's closed units hold 0, and layer i does not read it whole
+ * (whole_in). em_plan builds the lists by this rule; row dot products over
+ * one would gather x an element at a time. */
 static inline int ir_listed_input(const ir_program *p, int i)
 {
     if (i == 0) return p->feat_const != NULL;
+    if (i < p->n_layers && p->layers[i].whole_in) return 0;
     const ir_layer *prev = &p->layers[i - 1];
     return (prev->kind == OP_DENSE && prev->const_mask) || (ir_dyn_gate(prev) && prev->closed_value == 0.0f);
 }

@@ -75,7 +75,7 @@ static const char *eight =
     "  gate linear { weight [[1], [1], [1], [1], [1], [1], [1], [1]]; topk 2; } }\n"
     "output out dense 1 { weight [[1, 1, 1, 1, 1, 1, 1, 1]]; }\n";
 
-static int tile_with(arena *a, const int *open_units, int n_open, int vw)
+static ir_program *lower_with(arena *a, const int *open_units, int n_open, int vw)
 {
     enum { S = 10 };
     unsigned char *open = ar_alloc(a, S * 8);
@@ -84,7 +84,12 @@ static int tile_with(arena *a, const int *open_units, int n_open, int vw)
     unsigned char *layers[2] = {open, NULL};
     ir_calib c = {S, 2, layers};
     ir_target t = {"test", 4, vw};
-    return ir_lower_for(a, load(a, eight), &t, &c, 0)->layers[0].tile;
+    return ir_lower_for(a, load(a, eight), &t, &c, 0);
+}
+
+static int tile_with(arena *a, const int *open_units, int n_open, int vw)
+{
+    return lower_with(a, open_units, n_open, vw)->layers[0].tile;
 }
 
 static void layout_from_calibration(void **state)
@@ -99,6 +104,29 @@ static void layout_from_calibration(void **state)
     /* One lane: a tile saves nothing over rows, whatever the masks say. */
     assert_int_equal(tile_with(&a, grouped, 4, 1), 0);
     assert_int_equal(tile_with(&a, busy, 6, 1), 0);
+    ar_free(&a);
+}
+
+/* The one-unit output after fc: tiles over fc's open list (a padded tile
+ * of two lanes per open input) or a row over all 8 inputs. 25% open: the
+ * list; 75% open: the whole input, which then is no list at all. One lane,
+ * or no calibration: the list. */
+static void whole_input(void **state)
+{
+    (void)state;
+    arena a;
+    ar_init(&a);
+    static const int scattered[] = {0, 4}, busy[] = {0, 1, 2, 4, 5, 6};
+    ir_program *p = lower_with(&a, scattered, 2, 2);
+    assert_false(p->layers[1].whole_in);
+    assert_true(ir_listed_input(p, 1));
+    p = lower_with(&a, busy, 6, 2);
+    assert_true(p->layers[1].whole_in);
+    assert_false(ir_listed_input(p, 1));
+    assert_int_equal(p->layers[1].tile, 0);
+    assert_false(lower_with(&a, busy, 6, 1)->layers[1].whole_in);
+    ir_target t = {"test", 4, 2};
+    assert_false(ir_lower_for(&a, load(&a, eight), &t, NULL, 0)->layers[1].whole_in);
     ar_free(&a);
 }
 
@@ -130,6 +158,7 @@ int main(void)
         cmocka_unit_test(targets),
         cmocka_unit_test(which_layers),
         cmocka_unit_test(layout_from_calibration),
+        cmocka_unit_test(whole_input),
         cmocka_unit_test(scalar_target),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
