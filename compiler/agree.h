@@ -25,6 +25,11 @@ typedef enum {
 agree_verdict agree_check(const mdl_model *m, const interp_result *ref, const float *out, int cls,
                           const int *open, const unsigned char *mask, char *why, size_t whylen);
 
+/* The compiled class agrees: the reference's, or one whose reference output
+ * is within AGREE_TOL of the largest (a near tie, which float rounding of
+ * another summation order may rank either way). */
+int agree_class(const interp_result *ref, int n_out, int cls);
+
 /* Counts over many runs. */
 typedef struct agree_tally {
     long runs, ok, near, flips, bad;
