@@ -60,6 +60,36 @@ static void inputs_loop(em *e, int li, int pw)
             pw, NULL);
 }
 
+/* dst[j0 + u] = open ? act(acc[u]) : closed value, a vector at a time: the
+ * open bits of tm become lane masks (relu and identity only). Opens an
+ * #if whose #else is the portable loop the caller writes. fashion_lowrank's
+ * fc2: 1% of the gated time. */
+static void masked_store(em *e, int li, int w, const char *dst)
+{
+    const ir_layer *l = &e->p->layers[li];
+    const char *ind = "        ", *P = e->pre;
+    int vw = e->p->vw, closed0 = l->closed_value == 0.0f;
+    em_printf(e, "#if defined(__GNUC__) && !defined(__TINYC__)\n%s{\n", ind);
+    em_printf(e, "%s    const %s_vi bit = {", ind, P);
+    for (int u = 0; u < vw; u++) em_printf(e, "%s%d", u ? ", " : "", 1 << u);
+    em_printf(e, "};\n%s    const %s_vf zero = {0.0f}", ind, P);
+    if (!closed0) {
+        em_printf(e, ", cv = {");
+        for (int u = 0; u < vw; u++) em_printf(e, "%s%s", u ? ", " : "", em_fstr(e, l->closed_value));
+        em_printf(e, "}");
+    }
+    em_printf(e, ";\n%s    %s_vf a;\n%s    %s_vi m;\n", ind, P, ind, P);
+    for (int c = 0; c < w / vw; c++) {
+        em_printf(e, "%s    __builtin_memcpy(&a, acc + %d, sizeof a);\n", ind, c * vw);
+        if (l->act == ACT_RELU) em_printf(e, "%s    a = (%s_vf)((%s_vi)a & (a > zero));\n", ind, P, P);
+        em_printf(e, "%s    m = (bit & (int32_t)(tm >> %d)) != 0;\n", ind, c * vw);
+        if (closed0) em_printf(e, "%s    a = (%s_vf)((%s_vi)a & m);\n", ind, P, P);
+        else em_printf(e, "%s    a = (%s_vf)(((%s_vi)a & m) | ((%s_vi)cv & ~m));\n", ind, P, P, P);
+        em_printf(e, "%s    __builtin_memcpy(%s + j0 + %d, &a, sizeof a);\n", ind, dst, c * vw);
+    }
+    em_printf(e, "%s    (void)zero;\n%s}\n#else\n", ind, ind);
+}
+
 /* One tile of width w starting at unit j0 (a variable in scope). */
 static void tile_body(em *e, int li, int w, const char *cond, const char *dst, int list, int in_loop)
 {
@@ -84,6 +114,8 @@ static void tile_body(em *e, int li, int w, const char *cond, const char *dst, i
         em_printf(e, "%sfor (int u = 0; u < %d; u++) acc[u] = 0.0f;\n", ind, w);
     if (pw > w) em_printf(e, "%sfor (int u = %d; u < %d; u++) acc[u] = 0.0f;\n", ind, w, pw);
     inputs_loop(e, li, pw);
+    int vstore = gated && em_gnu_vectors(e) && w % e->p->vw == 0 && (l->act == ACT_RELU || l->act == ACT_IDENTITY);
+    if (vstore) masked_store(e, li, w, dst);
     em_printf(e, "%sfor (int u = 0; u < %d; u++) {\n%s    float a = acc[u];\n", ind, w, ind);
     if (gated) {
         em_printf(e, "%s    %s[j0 + u] = tm >> u & 1u ? ", ind, dst);
@@ -95,6 +127,7 @@ static void tile_body(em *e, int li, int w, const char *cond, const char *dst, i
         em_printf(e, ";\n");
     }
     em_printf(e, "%s}\n", ind);
+    if (vstore) em_printf(e, "#endif\n");
     if (gated && list && e->p->vw > 1) {
         /* One entry per open unit, eight units per table lookup
          * (em_mask_to_list). */

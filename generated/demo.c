@@ -17,6 +17,7 @@
 #endif
 #if defined(__GNUC__) && !defined(__TINYC__)
 typedef float demo_vf __attribute__((vector_size(32)));
+typedef int32_t demo_vi __attribute__((vector_size(32)));
 #endif
 
 /* LayerNorm: biased variance, as PyTorch; w, b may be null. */
@@ -358,10 +359,30 @@ static int demo_l0(const float *x, float *h, unsigned char *mk)
             for (int u = 0; u < 16; u++) acc[u] += acc3[u];
 #endif
         }
+#if defined(__GNUC__) && !defined(__TINYC__)
+        {
+            const demo_vi bit = {1, 2, 4, 8, 16, 32, 64, 128};
+            const demo_vf zero = {0.0f};
+            demo_vf a;
+            demo_vi m;
+            __builtin_memcpy(&a, acc + 0, sizeof a);
+            a = (demo_vf)((demo_vi)a & (a > zero));
+            m = (bit & (int32_t)(tm >> 0)) != 0;
+            a = (demo_vf)((demo_vi)a & m);
+            __builtin_memcpy(h + j0 + 0, &a, sizeof a);
+            __builtin_memcpy(&a, acc + 8, sizeof a);
+            a = (demo_vf)((demo_vi)a & (a > zero));
+            m = (bit & (int32_t)(tm >> 8)) != 0;
+            a = (demo_vf)((demo_vi)a & m);
+            __builtin_memcpy(h + j0 + 8, &a, sizeof a);
+            (void)zero;
+        }
+#else
         for (int u = 0; u < 16; u++) {
             float a = acc[u];
             h[j0 + u] = tm >> u & 1u ? (a > 0.0f ? a : 0.0f) : 0x0p+0f;
         }
+#endif
         for (int u = 0; u < 16; u++)
             cnt += (int)(tm >> u & 1u);
     }

@@ -39,6 +39,7 @@ int g_infer_mask(const float *in, float *out, int *open_units, unsigned char *ma
 #endif
 #if defined(__GNUC__) && !defined(__TINYC__)
 typedef float g_vf __attribute__((vector_size(8)));
+typedef int32_t g_vi __attribute__((vector_size(8)));
 #endif
 
 static const unsigned char g_lut[256][8] = {

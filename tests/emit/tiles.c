@@ -39,6 +39,7 @@ int g_infer_mask(const float *in, float *out, int *open_units, unsigned char *ma
 #endif
 #if defined(__GNUC__) && !defined(__TINYC__)
 typedef float g_vf __attribute__((vector_size(8)));
+typedef int32_t g_vi __attribute__((vector_size(8)));
 #endif
 
 static const unsigned char g_lut[256][8] = {
@@ -285,10 +286,25 @@ static int g_l0(const float *x, float *h, uint16_t *hl, unsigned char *mk)
             for (int u = 0; u < 2; u++) acc[u] += acc1[u];
 #endif
         }
+#if defined(__GNUC__) && !defined(__TINYC__)
+        {
+            const g_vi bit = {1, 2};
+            const g_vf zero = {0.0f};
+            g_vf a;
+            g_vi m;
+            __builtin_memcpy(&a, acc + 0, sizeof a);
+            a = (g_vf)((g_vi)a & (a > zero));
+            m = (bit & (int32_t)(tm >> 0)) != 0;
+            a = (g_vf)((g_vi)a & m);
+            __builtin_memcpy(h + j0 + 0, &a, sizeof a);
+            (void)zero;
+        }
+#else
         for (int u = 0; u < 2; u++) {
             float a = acc[u];
             h[j0 + u] = tm >> u & 1u ? (a > 0.0f ? a : 0.0f) : 0x0p+0f;
         }
+#endif
         {
             const unsigned m8 = tm >> 0 & 255u;
             for (int q = 0; q < 8; q++) hl[cnt + q] = (uint16_t)(j0 + 0 + g_lut[m8][q]);
@@ -496,10 +512,25 @@ static int g_l1(const float *x, const uint16_t *xl, int xn, float *h, uint16_t *
             for (int u = 0; u < 2; u++) acc[u] += acc3[u];
 #endif
         }
+#if defined(__GNUC__) && !defined(__TINYC__)
+        {
+            const g_vi bit = {1, 2};
+            const g_vf zero = {0.0f};
+            g_vf a;
+            g_vi m;
+            __builtin_memcpy(&a, acc + 0, sizeof a);
+            a = (g_vf)((g_vi)a & (a > zero));
+            m = (bit & (int32_t)(tm >> 0)) != 0;
+            a = (g_vf)((g_vi)a & m);
+            __builtin_memcpy(h + j0 + 0, &a, sizeof a);
+            (void)zero;
+        }
+#else
         for (int u = 0; u < 2; u++) {
             float a = acc[u];
             h[j0 + u] = tm >> u & 1u ? (a > 0.0f ? a : 0.0f) : 0x0p+0f;
         }
+#endif
         {
             const unsigned m8 = tm >> 0 & 255u;
             for (int q = 0; q < 8; q++) hl[cnt + q] = (uint16_t)(j0 + 0 + g_lut[m8][q]);
