@@ -136,14 +136,13 @@ void em_dot(em *e, const char *ind, const char *row, const char *x, int vi, int 
 }
 
 /* Sets of accumulators: each input's multiply-add would wait on the
- * previous one's add unless inputs alternate between sets. About four
- * chains of adds in flight on a scalar core; on vector targets up to
- * eight vectors (fashion_lowrank's fc2 tiles of two vectors, four sets:
- * part of the 1.30 -> 1.2x in docs/layout.md). */
+ * previous one's add unless inputs alternate between sets; enough sets for
+ * about four chains of adds in flight. (Eight, four sets of two-vector
+ * tiles, made fashion_static's ungated tiles over 571 inputs 4% slower and
+ * fashion_lowrank's gated ones 1%.) */
 static int acc_sets(const em *e, int w)
 {
     int vw = e->p->vw > 0 ? e->p->vw : 1, chains = (w + vw - 1) / vw, s = 1;
-    if (em_gnu_vectors(e) && w % vw == 0) return chains <= 2 ? 4 : chains <= 4 ? 2 : 1;
     while (s < 4 && s * chains < 4) s *= 2;
     return s;
 }

@@ -299,10 +299,10 @@ static int demo_l0(const float *x, float *h, unsigned char *mk)
         {
             int k = 0;
 #if defined(__GNUC__) && !defined(__TINYC__)
-            demo_vf wv, a0_0, a0_1, a1_0 = {0.0f}, a1_1 = {0.0f}, a2_0 = {0.0f}, a2_1 = {0.0f}, a3_0 = {0.0f}, a3_1 = {0.0f};
+            demo_vf wv, a0_0, a0_1, a1_0 = {0.0f}, a1_1 = {0.0f};
             __builtin_memcpy(&a0_0, acc + 0, sizeof wv);
             __builtin_memcpy(&a0_1, acc + 8, sizeof wv);
-            for (; k < 8; k += 4) {
+            for (; k < 8; k += 2) {
                 {
                     const float xq = x[k + 0], *wq = demo_l0_WT + (long)(j0 / 16) * 128 + (long)(k + 0) * 16;
                     __builtin_memcpy(&wv, wq + 0, sizeof wv);
@@ -317,46 +317,20 @@ static int demo_l0(const float *x, float *h, unsigned char *mk)
                     __builtin_memcpy(&wv, wq + 8, sizeof wv);
                     a1_1 += xq * wv;
                 }
-                {
-                    const float xq = x[k + 2], *wq = demo_l0_WT + (long)(j0 / 16) * 128 + (long)(k + 2) * 16;
-                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
-                    a2_0 += xq * wv;
-                    __builtin_memcpy(&wv, wq + 8, sizeof wv);
-                    a2_1 += xq * wv;
-                }
-                {
-                    const float xq = x[k + 3], *wq = demo_l0_WT + (long)(j0 / 16) * 128 + (long)(k + 3) * 16;
-                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
-                    a3_0 += xq * wv;
-                    __builtin_memcpy(&wv, wq + 8, sizeof wv);
-                    a3_1 += xq * wv;
-                }
             }
             a0_0 += a1_0;
-            a0_0 += a2_0;
-            a0_0 += a3_0;
             __builtin_memcpy(acc + 0, &a0_0, sizeof wv);
             a0_1 += a1_1;
-            a0_1 += a2_1;
-            a0_1 += a3_1;
             __builtin_memcpy(acc + 8, &a0_1, sizeof wv);
 #else
             float acc1[16] = {0.0f};
-            float acc2[16] = {0.0f};
-            float acc3[16] = {0.0f};
-            for (; k < 8; k += 4) {
+            for (; k < 8; k += 2) {
                 const float x0 = x[k + 0], *w0 = demo_l0_WT + (long)(j0 / 16) * 128 + (long)(k + 0) * 16;
                 const float x1 = x[k + 1], *w1 = demo_l0_WT + (long)(j0 / 16) * 128 + (long)(k + 1) * 16;
-                const float x2 = x[k + 2], *w2 = demo_l0_WT + (long)(j0 / 16) * 128 + (long)(k + 2) * 16;
-                const float x3 = x[k + 3], *w3 = demo_l0_WT + (long)(j0 / 16) * 128 + (long)(k + 3) * 16;
                 for (int u = 0; u < 16; u++) acc[u] += x0 * w0[u];
                 for (int u = 0; u < 16; u++) acc1[u] += x1 * w1[u];
-                for (int u = 0; u < 16; u++) acc2[u] += x2 * w2[u];
-                for (int u = 0; u < 16; u++) acc3[u] += x3 * w3[u];
             }
             for (int u = 0; u < 16; u++) acc[u] += acc1[u];
-            for (int u = 0; u < 16; u++) acc[u] += acc2[u];
-            for (int u = 0; u < 16; u++) acc[u] += acc3[u];
 #endif
         }
 #if defined(__GNUC__) && !defined(__TINYC__)
@@ -565,10 +539,10 @@ static int demo_l2(const float *x, float *h, uint16_t *hl, unsigned char *mk)
         {
             int k = 0;
 #if defined(__GNUC__) && !defined(__TINYC__)
-            demo_vf wv, a0_0, a0_1, a1_0 = {0.0f}, a1_1 = {0.0f}, a2_0 = {0.0f}, a2_1 = {0.0f}, a3_0 = {0.0f}, a3_1 = {0.0f};
+            demo_vf wv, a0_0, a0_1, a1_0 = {0.0f}, a1_1 = {0.0f};
             __builtin_memcpy(&a0_0, acc + 0, sizeof wv);
             __builtin_memcpy(&a0_1, acc + 8, sizeof wv);
-            for (; k < 32; k += 4) {
+            for (; k < 32; k += 2) {
                 {
                     const float xq = x[k + 0], *wq = demo_l2_WT + (long)(j0 / 16) * 512 + (long)(k + 0) * 16;
                     __builtin_memcpy(&wv, wq + 0, sizeof wv);
@@ -583,46 +557,20 @@ static int demo_l2(const float *x, float *h, uint16_t *hl, unsigned char *mk)
                     __builtin_memcpy(&wv, wq + 8, sizeof wv);
                     a1_1 += xq * wv;
                 }
-                {
-                    const float xq = x[k + 2], *wq = demo_l2_WT + (long)(j0 / 16) * 512 + (long)(k + 2) * 16;
-                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
-                    a2_0 += xq * wv;
-                    __builtin_memcpy(&wv, wq + 8, sizeof wv);
-                    a2_1 += xq * wv;
-                }
-                {
-                    const float xq = x[k + 3], *wq = demo_l2_WT + (long)(j0 / 16) * 512 + (long)(k + 3) * 16;
-                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
-                    a3_0 += xq * wv;
-                    __builtin_memcpy(&wv, wq + 8, sizeof wv);
-                    a3_1 += xq * wv;
-                }
             }
             a0_0 += a1_0;
-            a0_0 += a2_0;
-            a0_0 += a3_0;
             __builtin_memcpy(acc + 0, &a0_0, sizeof wv);
             a0_1 += a1_1;
-            a0_1 += a2_1;
-            a0_1 += a3_1;
             __builtin_memcpy(acc + 8, &a0_1, sizeof wv);
 #else
             float acc1[16] = {0.0f};
-            float acc2[16] = {0.0f};
-            float acc3[16] = {0.0f};
-            for (; k < 32; k += 4) {
+            for (; k < 32; k += 2) {
                 const float x0 = x[k + 0], *w0 = demo_l2_WT + (long)(j0 / 16) * 512 + (long)(k + 0) * 16;
                 const float x1 = x[k + 1], *w1 = demo_l2_WT + (long)(j0 / 16) * 512 + (long)(k + 1) * 16;
-                const float x2 = x[k + 2], *w2 = demo_l2_WT + (long)(j0 / 16) * 512 + (long)(k + 2) * 16;
-                const float x3 = x[k + 3], *w3 = demo_l2_WT + (long)(j0 / 16) * 512 + (long)(k + 3) * 16;
                 for (int u = 0; u < 16; u++) acc[u] += x0 * w0[u];
                 for (int u = 0; u < 16; u++) acc1[u] += x1 * w1[u];
-                for (int u = 0; u < 16; u++) acc2[u] += x2 * w2[u];
-                for (int u = 0; u < 16; u++) acc3[u] += x3 * w3[u];
             }
             for (int u = 0; u < 16; u++) acc[u] += acc1[u];
-            for (int u = 0; u < 16; u++) acc[u] += acc2[u];
-            for (int u = 0; u < 16; u++) acc[u] += acc3[u];
 #endif
         }
         for (int u = 0; u < 16; u++) {
@@ -637,10 +585,10 @@ static int demo_l2(const float *x, float *h, uint16_t *hl, unsigned char *mk)
         {
             int k = 0;
 #if defined(__GNUC__) && !defined(__TINYC__)
-            demo_vf wv, a0_0, a0_1, a1_0 = {0.0f}, a1_1 = {0.0f}, a2_0 = {0.0f}, a2_1 = {0.0f}, a3_0 = {0.0f}, a3_1 = {0.0f};
+            demo_vf wv, a0_0, a0_1, a1_0 = {0.0f}, a1_1 = {0.0f};
             __builtin_memcpy(&a0_0, acc + 0, sizeof wv);
             __builtin_memcpy(&a0_1, acc + 8, sizeof wv);
-            for (; k < 16; k += 4) {
+            for (; k < 16; k += 2) {
                 {
                     const float xq = h[k + 0], *wq = demo_l2_GT + (long)(k + 0) * 16;
                     __builtin_memcpy(&wv, wq + 0, sizeof wv);
@@ -655,46 +603,20 @@ static int demo_l2(const float *x, float *h, uint16_t *hl, unsigned char *mk)
                     __builtin_memcpy(&wv, wq + 8, sizeof wv);
                     a1_1 += xq * wv;
                 }
-                {
-                    const float xq = h[k + 2], *wq = demo_l2_GT + (long)(k + 2) * 16;
-                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
-                    a2_0 += xq * wv;
-                    __builtin_memcpy(&wv, wq + 8, sizeof wv);
-                    a2_1 += xq * wv;
-                }
-                {
-                    const float xq = h[k + 3], *wq = demo_l2_GT + (long)(k + 3) * 16;
-                    __builtin_memcpy(&wv, wq + 0, sizeof wv);
-                    a3_0 += xq * wv;
-                    __builtin_memcpy(&wv, wq + 8, sizeof wv);
-                    a3_1 += xq * wv;
-                }
             }
             a0_0 += a1_0;
-            a0_0 += a2_0;
-            a0_0 += a3_0;
             __builtin_memcpy(acc + 0, &a0_0, sizeof wv);
             a0_1 += a1_1;
-            a0_1 += a2_1;
-            a0_1 += a3_1;
             __builtin_memcpy(acc + 8, &a0_1, sizeof wv);
 #else
             float acc1[16] = {0.0f};
-            float acc2[16] = {0.0f};
-            float acc3[16] = {0.0f};
-            for (; k < 16; k += 4) {
+            for (; k < 16; k += 2) {
                 const float x0 = h[k + 0], *w0 = demo_l2_GT + (long)(k + 0) * 16;
                 const float x1 = h[k + 1], *w1 = demo_l2_GT + (long)(k + 1) * 16;
-                const float x2 = h[k + 2], *w2 = demo_l2_GT + (long)(k + 2) * 16;
-                const float x3 = h[k + 3], *w3 = demo_l2_GT + (long)(k + 3) * 16;
                 for (int u = 0; u < 16; u++) acc[u] += x0 * w0[u];
                 for (int u = 0; u < 16; u++) acc1[u] += x1 * w1[u];
-                for (int u = 0; u < 16; u++) acc2[u] += x2 * w2[u];
-                for (int u = 0; u < 16; u++) acc3[u] += x3 * w3[u];
             }
             for (int u = 0; u < 16; u++) acc[u] += acc1[u];
-            for (int u = 0; u < 16; u++) acc[u] += acc2[u];
-            for (int u = 0; u < 16; u++) acc[u] += acc3[u];
 #endif
         }
         for (int r = 0; r < 16; r++) {
