@@ -403,13 +403,12 @@ static void run(em *e)
         if (e->buf_n[s] > 0 && used[s]) em_printf(e, "    float %s[%d];\n", s ? "vb" : "va", e->buf_n[s]);
     for (int s = 0; s < 2; s++)
         if (e->list_n[s] > 0)
-            /* Every reader stays below the count its producer returns. gcc
-             * cannot always see that for the scalar presets' short lists
-             * (-Wmaybe-uninitialized at -O2): zeroed there. Not on vector
-             * targets, whose table-built lists it does not track (zeroing
-             * cost fashion_lowrank up to 2% of its time). */
-            em_printf(e, "    %s %s[%d]%s;\n", em_idx_type(e->list_n[s]), s ? "lb" : "la",
-                      e->list_n[s] + em_list_slack(e), e->p->vw > 1 ? "" : " = {0}");
+            /* Zeroed although every reader stays below the count its producer
+             * returns: gcc cannot always see that (-Wmaybe-uninitialized at
+             * -O2, e2e seeds 31 and 42, one lane and two). Under 0.5% of
+             * fashion_lowrank's gated time. */
+            em_printf(e, "    %s %s[%d] = {0};\n", em_idx_type(e->list_n[s]), s ? "lb" : "la",
+                      e->list_n[s] + em_list_slack(e));
     if (nl > 1) em_printf(e, "    int n;\n");
     if (!e->in_raw) em_printf(e, "    %s_input(in, va);\n", e->pre);
     for (int i = 0; i < nl; i++) em_layer_call(e, i);

@@ -75,6 +75,9 @@ void em_lanes_add(em *e, const char *ind, const char *acc, const char *lanes, in
  * only, and only where em_axpy_sums). */
 void em_axpy(em *e, const char *ind, const char *x, int vi, int n, const char *base, int w, const char *sum);
 static inline int em_axpy_sums(const em *e, int w) { return em_gnu_vectors(e) && w % e->p->vw == 0; }
+/* blk[t w ..) += x[i] * (bases[t] + i w)[0..w) for t < B, every listed i of
+ * v[vi]: B tiles in one pass (emit_tile.c's blocks). */
+void em_axpy_block(em *e, const char *ind, const char *x, int vi, int n, const char *const *bases, int B, int w);
 /* ind list[cnt++] = (ty)(base + u) for every set bit u of uint32_t bits,
  * ascending; clears bits */
 void em_bits_to_list(em *e, const char *ind, const char *list, const char *ty, const char *base);
@@ -111,6 +114,8 @@ void em_tile_data(em *e, int li);
 /* dst[j] for every unit; cond: the open condition on j, or NULL (ungated).
  * Gated: fills mk and, when list, hl; returns the open count. */
 void em_tile_rows(em *e, int li, const char *cond, const char *dst, int list);
+/* Tiles per block of layer li's gated tiles, 0 when it has no blocks. */
+int em_tile_blocks(const em *e, int li);
 
 /* emit_rows.c: a gated layer row-wise, open rows four at a time */
 void em_rows_gated(em *e, int li, const char *cond, int list);

@@ -287,6 +287,52 @@ void em_axpy(em *e, const char *ind, const char *x, int vi, int n, const char *b
     em_printf(e, "%s}\n", ind);
 }
 
+/* blk[t w .. t w + w) += x * (bases[t] + i w)[0..w) for t < B over the
+ * listed inputs i: one pass for B tiles, one set of sums (B w / vw
+ * vectors, in registers with GNU C vectors). */
+void em_axpy_block(em *e, const char *ind, const char *x, int vi, int n, const char *const *bases, int B, int w)
+{
+    const em_vec *v = vi >= 0 ? &e->v[vi] : NULL;
+    if ((v && !em_vec_used(v)) || (!v && n == 0)) return;
+    em_list kind = v ? v->list : LIST_ALL;
+    const char *count = kind == LIST_ALL ? ar_printf(&e->a, "%d", v ? v->n : n)
+                        : kind == LIST_STATIC ? ar_printf(&e->a, "%d", v->n_list) : "xn";
+    axin in = {x, kind == LIST_ALL ? NULL : kind == LIST_STATIC ? em_list_name(e, vi) : "xl",
+               kind == LIST_DYN && v->packed};
+    int vw = e->p->vw, V = w / vw, vec = em_gnu_vectors(e) && w % vw == 0;
+    em_printf(e, "%s{\n", ind);
+    /* the bases as pointers of their own: gcc then keeps them in registers
+     * (as offsets from one base it reloaded them from the stack) */
+    em_printf(e, "%s    const float *b0w = %s", ind, bases[0]);
+    for (int t = 1; t < B; t++) em_printf(e, ", *b%dw = %s", t, bases[t]);
+    em_printf(e, ";\n");
+    if (vec) {
+        em_printf(e, "#if defined(__GNUC__) && !defined(__TINYC__)\n%s    %s_vf wv", ind, e->pre);
+        for (int c = 0; c < B * V; c++) em_printf(e, ", a%d", c);
+        em_printf(e, ";\n");
+        for (int c = 0; c < B * V; c++) em_printf(e, "%s    __builtin_memcpy(&a%d, blk + %d, sizeof wv);\n", ind, c, c * vw);
+    }
+    em_printf(e, "%s    for (int k = 0; k < %s; k++) {\n", ind, count);
+    em_printf(e, "%s        const float xq = %s;\n", ind, ax_val(e, &in, 0));
+    em_printf(e, "%s        const long o = (long)(%s) * %d;\n", ind, ax_idx(e, &in, 0), w);
+    if (vec) {
+        for (int t = 0; t < B; t++)
+            for (int c = 0; c < V; c++)
+                em_printf(e, "%s        __builtin_memcpy(&wv, b%dw + o + %d, sizeof wv);\n%s        a%d += xq * wv;\n",
+                          ind, t, c * vw, ind, t * V + c);
+        em_printf(e, "%s    }\n", ind);
+        for (int c = 0; c < B * V; c++) em_printf(e, "%s    __builtin_memcpy(blk + %d, &a%d, sizeof wv);\n", ind, c * vw, c);
+        em_printf(e, "#else\n%s    for (int k = 0; k < %s; k++) {\n", ind, count);
+        em_printf(e, "%s        const float xq = %s;\n", ind, ax_val(e, &in, 0));
+        em_printf(e, "%s        const long o = (long)(%s) * %d;\n", ind, ax_idx(e, &in, 0), w);
+    }
+    for (int t = 0; t < B; t++)
+        em_printf(e, "%s        for (int u = 0; u < %d; u++) blk[%d + u] += xq * b%dw[o + u];\n", ind, w, t * w, t);
+    em_printf(e, "%s    }\n", ind);
+    if (vec) em_printf(e, "#endif\n");
+    em_printf(e, "%s}\n", ind);
+}
+
 /* acc += the sum of lanes[0..vw) as a tree (halves added lane-wise), so
  * the adds form a chain of log2(vw) steps instead of vw. */
 void em_lanes_add(em *e, const char *ind, const char *acc, const char *lanes, int vw)

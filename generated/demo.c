@@ -357,8 +357,12 @@ static int demo_l0(const float *x, float *h, unsigned char *mk)
             h[j0 + u] = tm >> u & 1u ? (a > 0.0f ? a : 0.0f) : 0x0p+0f;
         }
 #endif
+#if defined(__GNUC__) && !defined(__TINYC__)
+        cnt += __builtin_popcount(tm);
+#else
         for (int u = 0; u < 16; u++)
             cnt += (int)(tm >> u & 1u);
+#endif
     }
     return cnt;
 }
@@ -756,7 +760,7 @@ static int demo_run(const float *in, float *out, int *open_units, unsigned char 
 {
     float va[32];
     float vb[32];
-    uint16_t lb[24];
+    uint16_t lb[24] = {0};
     int n;
     n = demo_l0(in, vb, mask ? mask + 0 : mask);
     if (open_units) open_units[0] = n;

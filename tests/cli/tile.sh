@@ -102,20 +102,23 @@ gcc -std=c99 -O2 -I"$t" -o "$t/vg" "$t/vd.c" "$t/vr.c" -lm && tcc -I"$t" -o "$t/
     || bad "GNU C vector rows differ from the portable rows"
 
 # The gated paths too: gate sums in vectors with the norm's mean in the
-# same pass, open bits by movemask (-mavx2), lists by table, tiles and, with
-# --tile 0, rows writing their open values packed for the next layer. gcc
-# -mavx2 and tcc must agree bit for bit, open counts included.
+# same pass, open bits by movemask (-mavx2), lists by table, tiles (fc1: a
+# block of four tiles, then a tail; fc2: its first tile always closed, so
+# its block goes tile by tile) and, with --tile 0, rows writing their open
+# values packed for the next layer. gcc -mavx2 and tcc must agree bit for
+# bit, open counts included.
 /usr/bin/python3 -c "
 m = lambda o, n, s: '[' + ', '.join('[' + ', '.join(str(((j * n + i) * 37 + s) % 29 / 7.0 - 2) for i in range(n)) + ']' for j in range(o)) + ']'
 r = lambda k, s: '[' + ', '.join(str(((i * 13 + s) % 11) / 10.0 - 0.5) for i in range(k)) + ']'
-def layer(name, o, n, s):
+def layer(name, o, n, s, closed=0):
+    c = '[' + ', '.join('-100' if i < closed else str(((i * 13 + s + 6) % 11) / 10.0 - 0.5) for i in range(o)) + ']'
     return ('layer %s dense %d { weight %s; bias %s; activation relu;\n  gate lowrank 8 { norm { eps 1e-05; weight %s; bias %s; }\n'
             '    a %s; a_bias %s; activation gelu; b %s; bias %s; threshold 0.5; } }'
-            % (name, o, m(o, n, s), r(o, s), r(n, s + 1), r(n, s + 2), m(8, n, s + 3), r(8, s + 4), m(o, 8, s + 5), r(o, s + 6)))
+            % (name, o, m(o, n, s), r(o, s), r(n, s + 1), r(n, s + 2), m(8, n, s + 3), r(8, s + 4), m(o, 8, s + 5), c))
 print('model w;\ninput 40;')
-print(layer('fc1', 24, 40, 1))
-print(layer('fc2', 16, 24, 9))
-print('output out dense 3 { weight %s; }' % m(3, 16, 5))" > "$t/w.dg"
+print(layer('fc1', 72, 40, 1))
+print(layer('fc2', 64, 72, 9, 16))
+print('output out dense 3 { weight %s; }' % m(3, 64, 5))" > "$t/w.dg"
 cat > "$t/wd.c" <<'DRV'
 #include <stdio.h>
 #include "w.h"
@@ -140,5 +143,8 @@ for tl in 16 0; do
 done
 grep -q '__builtin_ia32_movmskps256' "$t/w.c" && grep -q 'w_lut\[m8\]' "$t/w.c" && grep -q 'h\[oq + 0\] = ' "$t/w.c" && ok \
     || bad "the row-wise gated C uses movemask, the list table and packed values"
+expect 0 "gated model, tiles" -- "$dgc" "$t/w.dg" -o "$t/w.c"
+grep -q 'if (tms\[b0 + 0\] && tms\[b0 + 1\] && tms\[b0 + 2\] && tms\[b0 + 3\])' "$t/w.c" && ok \
+    || bad "the tiled gated C has blocks of four tiles"
 
 summary cli-tile

@@ -6,8 +6,8 @@
  * bounded); where masks agree, outputs must agree within tolerance.
  *
  * Every model is also lowered a second way (lower_variant: row-wise with
- * lanes and scalar (the Cortex-M presets), odd
- * and one-unit tiles, calibrated and random unit permutations) as v<i>.
+ * lanes and scalar (the Cortex-M presets), odd, one-unit and blocked
+ * tiles, calibrated and random unit permutations) as v<i>.
  *
  * usage: e2e_random [MODELS [SAMPLES [SEED]]] (run from the repository root);
  * E2E_OPT: gcc's optimisation flags for the generated C (default -O1). */
@@ -275,10 +275,12 @@ static void write_driver(const char *dir, int n_models)
  * choice (masks from its own inputs), and random permutations. */
 static ir_program *lower_variant(arena *a, const mdl_model *m, int i, const float *x, int n)
 {
+    /* t4v2: tiles of two vectors, so gated layers of 16 units and more
+     * take emit_tile.c's blocks of four tiles */
     static const ir_target ts[] = {
         {"rows", 0, 4}, {"t4", 4, 1}, {"t3", 3, 2}, {"t1", 1, 1}, {"t32", 32, 8}, {"t5", 5, 16},
-        {"scalar", 0, 1}};
-    const ir_target *t = &ts[i % 7];
+        {"scalar", 0, 1}, {"t4v2", 4, 2}};
+    const ir_target *t = &ts[i % 8];
     ir_calib c;
     calib_run(a, m, x, n, &c);
     ir_program *p = ir_lower_for(a, m, t, i % 2 ? &c : NULL, 0);

@@ -697,8 +697,8 @@ static int g_run(const float *in, float *out, int *open_units, unsigned char *ma
 {
     float va[3];
     float vb[5];
-    uint16_t la[11];
-    uint16_t lb[13];
+    uint16_t la[11] = {0};
+    uint16_t lb[13] = {0};
     int n;
     n = g_l0(in, vb, lb, mask ? mask + 0 : mask);
     if (open_units) open_units[0] = n;
