@@ -69,11 +69,16 @@ const char *em_list_name(em *e, int vi); /* the static list of v[vi] */
 /* ind a += row[i] * x[i] for every listed i of v (v[vi], or NULL: all of n) */
 void em_dot(em *e, const char *ind, const char *row, const char *x, int vi, int n);
 void em_lanes_add(em *e, const char *ind, const char *acc, const char *lanes, int vw);
+/* What em_axpy can gather from a whole input in the same pass: sum +=
+ * the sum of x - k and sq += the sum of (x - k)^2 (k: a float in scope). */
+typedef struct em_stats {
+    const char *k, *sum, *sq;
+} em_stats;
 /* acc[0..w) += x[i] * (base + i*w)[0..w) for every listed i of v[vi] (vi < 0:
- * all of n). The caller declares and initialises float acc[w]. sum: NULL,
- * or a float that gets the sum of x added in the same pass (a whole input
- * only, and only where em_axpy_sums). */
-void em_axpy(em *e, const char *ind, const char *x, int vi, int n, const char *base, int w, const char *sum);
+ * all of n). The caller declares and initialises float acc[w]. st: NULL,
+ * or statistics of x gathered in the same pass (a whole input only, and
+ * only where em_axpy_sums). */
+void em_axpy(em *e, const char *ind, const char *x, int vi, int n, const char *base, int w, const em_stats *st);
 static inline int em_axpy_sums(const em *e, int w) { return em_gnu_vectors(e) && w % e->p->vw == 0; }
 /* blk[t w ..) += x[i] * (bases[t] + i w)[0..w) for t < B, every listed i of
  * v[vi]: B tiles in one pass (emit_tile.c's blocks). */

@@ -181,28 +181,36 @@ static int ax_head(em *e, const char *ind, int pass, int step, int n_const, cons
     return 1;
 }
 
+/* One input's share of the statistics (the tail, one at a time). */
+static void stats_one(em *e, const char *ind, const axin *in, const em_stats *st)
+{
+    const char *x = ax_val(e, in, 0);
+    em_printf(e, "%s%s += %s - %s;\n%s%s += (%s - %s) * (%s - %s);\n", ind, st->sum, x, st->k, ind, st->sq, x,
+              st->k, x, st->k);
+}
+
 /* The same sums in GNU C vectors (PFX_vf), lane for lane and in the same
  * order as the portable loops: set q's vector c is a<q>_<c>; set 0 starts
- * from acc. With sum, lanes sv gather the inputs' sum too. */
+ * from acc. With st, lanes sv and qv gather the input's statistics too. */
 static void ax_vectors(em *e, const char *ind, const axin *in, int S, int step, int n_const, const char *count,
-                       const char *base, int w, const char *sum)
+                       const char *base, int w, const em_stats *st)
 {
     int vw = e->p->vw, V = w / vw;
     em_printf(e, "%s%s_vf wv", ind, e->pre);
     for (int c = 0; c < V; c++) em_printf(e, ", a0_%d", c);
     for (int q = 1; q < S; q++)
         for (int c = 0; c < V; c++) em_printf(e, ", a%d_%d = {0.0f}", q, c);
-    if (sum) em_printf(e, ", sv = {0.0f}");
+    if (st) em_printf(e, ", sv = {0.0f}, qv = {0.0f}");
     em_printf(e, ";\n");
     for (int c = 0; c < V; c++) em_printf(e, "%s__builtin_memcpy(&a0_%d, acc + %d, sizeof wv);\n", ind, c, c * vw);
     for (int pass = 0; pass < 2; pass++) {
-        int st = pass == 0 ? step : 1;
+        int st_n = pass == 0 ? step : 1;
         if (!ax_head(e, ind, pass, step, n_const, count)) continue;
-        for (int h = 0; sum && pass == 0 && h < st / vw; h++)
-            em_printf(e, "%s    __builtin_memcpy(&wv, %s + k + %d, sizeof wv);\n%s    sv += wv;\n", ind, in->x,
-                      h * vw, ind);
-        if (sum && pass == 1) em_printf(e, "%s    %s += %s;\n", ind, sum, ax_val(e, in, 0));
-        for (int q = 0; q < st; q++) {
+        for (int h = 0; st && pass == 0 && h < st_n / vw; h++)
+            em_printf(e, "%s    __builtin_memcpy(&wv, %s + k + %d, sizeof wv);\n%s    wv -= %s;\n"
+                         "%s    sv += wv;\n%s    qv += wv * wv;\n", ind, in->x, h * vw, ind, st->k, ind, ind);
+        if (st && pass == 1) stats_one(e, ar_printf(&e->a, "%s    ", ind), in, st);
+        for (int q = 0; q < st_n; q++) {
             em_printf(e, "%s    {\n%s        const float xq = %s, *wq = %s + (long)(%s) * %d;\n", ind, ind,
                       ax_val(e, in, q), base, ax_idx(e, in, q), w);
             for (int c = 0; c < V; c++)
@@ -216,19 +224,21 @@ static void ax_vectors(em *e, const char *ind, const axin *in, int S, int step, 
         for (int q = 1; q < S; q++) em_printf(e, "%sa0_%d += a%d_%d;\n", ind, c, q, c);
         em_printf(e, "%s__builtin_memcpy(acc + %d, &a0_%d, sizeof wv);\n", ind, c * vw, c);
     }
-    if (sum) {
-        em_printf(e, "%s{\n%s    float ls[%d];\n%s    __builtin_memcpy(ls, &sv, sizeof ls);\n", ind, ind, vw, ind);
-        em_lanes_add(e, ar_printf(&e->a, "%s    ", ind), sum, "ls", vw);
+    if (st) {
+        em_printf(e, "%s{\n%s    float ls[%d], lq[%d];\n%s    __builtin_memcpy(ls, &sv, sizeof ls);\n"
+                     "%s    __builtin_memcpy(lq, &qv, sizeof lq);\n", ind, ind, vw, vw, ind, ind);
+        em_lanes_add(e, ar_printf(&e->a, "%s    ", ind), st->sum, "ls", vw);
+        em_lanes_add(e, ar_printf(&e->a, "%s    ", ind), st->sq, "lq", vw);
         em_printf(e, "%s}\n", ind);
     }
 }
 
 /* acc[0..w) += x * row over the listed inputs, inputs alternating between
  * S sets of accumulators. A constant count gets constant bounds (no dead
- * loop indexing past a static list). sum (or NULL): a float variable that
- * gets the sum of x added (the whole of x, on vector targets; callers
- * check em_axpy_sums), in the same pass. */
-void em_axpy(em *e, const char *ind, const char *x, int vi, int n, const char *base, int w, const char *sum)
+ * loop indexing past a static list). st (or NULL): statistics of the whole
+ * of x gathered in the same pass (vector targets; callers check
+ * em_axpy_sums). */
+void em_axpy(em *e, const char *ind, const char *x, int vi, int n, const char *base, int w, const em_stats *st)
 {
     const em_vec *v = vi >= 0 ? &e->v[vi] : NULL;
     if (v && !em_vec_used(v)) return;
@@ -241,27 +251,30 @@ void em_axpy(em *e, const char *ind, const char *x, int vi, int n, const char *b
     axin in = {x, kind == LIST_ALL ? NULL : kind == LIST_STATIC ? em_list_name(e, vi) : "xl",
                kind == LIST_DYN && v->packed};
     /* Summing x reads it by whole vectors: steps of at least vw inputs. */
-    int vw = e->p->vw, step = sum && vw > S ? vw : S;
-    if (sum && (kind != LIST_ALL || !em_axpy_sums(e, w))) sum = NULL, step = S;
+    if (st && (kind != LIST_ALL || !em_axpy_sums(e, w))) st = NULL;
+    int vw = e->p->vw, step = st && vw > S ? vw : S; /* statistics read x by whole vectors */
     const char *in2 = ar_printf(&e->a, "%s    ", ind);
     em_printf(e, "%s{\n", ind);
     int vec = em_gnu_vectors(e) && w % vw == 0;
     if (vec) em_printf(e, "%s    int k = 0;\n", ind);
     if (vec) {
         em_printf(e, "#if defined(__GNUC__) && !defined(__TINYC__)\n");
-        ax_vectors(e, in2, &in, S, step, n_const, count, base, w, sum);
+        ax_vectors(e, in2, &in, S, step, n_const, count, base, w, st);
         em_printf(e, "#else\n");
     }
     for (int k = 1; k < S; k++) em_printf(e, "%s    float %s[%d] = {0.0f};\n", ind, acc_name(k), w);
-    if (sum) em_printf(e, "%s    float ls[%d] = {0.0f};\n", ind, vw);
+    if (st) em_printf(e, "%s    float ls[%d] = {0.0f}, lq[%d] = {0.0f};\n", ind, vw, vw);
     if (!vec) em_printf(e, "%s    int k = 0;\n", ind);
     for (int pass = 0; pass < 2; pass++) {
-        int st = pass == 0 ? step : 1;
+        int st_n = pass == 0 ? step : 1;
         if (!ax_head(e, in2, pass, step, n_const, count)) continue;
-        for (int h = 0; sum && pass == 0 && h < st / vw; h++)
-            em_printf(e, "%s        for (int l = 0; l < %d; l++) ls[l] += %s[k + %d + l];\n", ind, vw, x, h * vw);
-        if (sum && pass == 1) em_printf(e, "%s        %s += %s;\n", ind, sum, ax_val(e, &in, 0));
-        for (int q = 0; q < st; q++)
+        for (int h = 0; st && pass == 0 && h < st_n / vw; h++) {
+            const char *d = ar_printf(&e->a, "(%s[k + %d + l] - %s)", x, h * vw, st->k);
+            em_printf(e, "%s        for (int l = 0; l < %d; l++) ls[l] += %s;\n", ind, vw, d);
+            em_printf(e, "%s        for (int l = 0; l < %d; l++) lq[l] += %s * %s;\n", ind, vw, d, d);
+        }
+        if (st && pass == 1) stats_one(e, ar_printf(&e->a, "%s        ", ind), &in, st);
+        for (int q = 0; q < st_n; q++)
             em_printf(e, "%s        const float x%d = %s, *w%d = %s + (long)(%s) * %d;\n", ind, q,
                       ax_val(e, &in, q), q, base, ax_idx(e, &in, q), w);
         /* One statement per loop: compilers unroll each into whole vectors.
@@ -269,7 +282,7 @@ void em_axpy(em *e, const char *ind, const char *x, int vi, int n, const char *b
          * keeps them in registers then, but an array summed in a loop in
          * memory (Cortex-M4F: about 3 instructions per multiply-add instead
          * of 7). */
-        for (int q = 0; q < st; q++) {
+        for (int q = 0; q < st_n; q++) {
             if (vw == 1 && w <= 16) {
                 for (int u = 0; u < w; u++)
                     em_printf(e, "%s        %s[%d] += x%d * w%d[%d];\n", ind, acc_name(q % S), u, q, q, u);
@@ -282,7 +295,10 @@ void em_axpy(em *e, const char *ind, const char *x, int vi, int n, const char *b
     }
     for (int k = 1; k < S; k++)
         em_printf(e, "%s    for (int u = 0; u < %d; u++) acc[u] += %s[u];\n", ind, w, acc_name(k));
-    if (sum) em_lanes_add(e, in2, sum, "ls", vw);
+    if (st) {
+        em_lanes_add(e, in2, st->sum, "ls", vw);
+        em_lanes_add(e, in2, st->sq, "lq", vw);
+    }
     if (vec) em_printf(e, "#endif\n");
     em_printf(e, "%s}\n", ind);
 }
