@@ -291,10 +291,13 @@ const char em_topk_vec_src[] =
     "}\n";
 
 /* em_mask_to_list's tables: PFX_lut[m] lists the set bits of the byte m,
- * lowest first (zeros after them), PFX_lutn[m] counts them. */
+ * lowest first (zeros after them), 16 bits each so eight of them load as
+ * one vector; PFX_lutn[m] counts them. */
 static void lut(em *e)
 {
-    em_printf(e, "\nstatic const unsigned char %s_lut[256][8] = {", e->pre);
+    em_printf(e, "\n#if defined(__GNUC__) && !defined(__TINYC__)\n"
+                 "typedef uint16_t %s_v8u __attribute__((vector_size(16)));\n#endif\n", e->pre);
+    em_printf(e, "static const uint16_t %s_lut[256][8] = {", e->pre);
     for (int m = 0; m < 256; m++) {
         int b[8] = {0}, c = 0;
         for (int u = 0; u < 8; u++)

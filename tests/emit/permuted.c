@@ -42,7 +42,10 @@ typedef float g_vf __attribute__((vector_size(8)));
 typedef int32_t g_vi __attribute__((vector_size(8)));
 #endif
 
-static const unsigned char g_lut[256][8] = {
+#if defined(__GNUC__) && !defined(__TINYC__)
+typedef uint16_t g_v8u __attribute__((vector_size(16)));
+#endif
+static const uint16_t g_lut[256][8] = {
     {0, 0, 0, 0, 0, 0, 0, 0}, {0, 0, 0, 0, 0, 0, 0, 0}, {1, 0, 0, 0, 0, 0, 0, 0}, {0, 1, 0, 0, 0, 0, 0, 0},
     {2, 0, 0, 0, 0, 0, 0, 0}, {0, 2, 0, 0, 0, 0, 0, 0}, {1, 2, 0, 0, 0, 0, 0, 0}, {0, 1, 2, 0, 0, 0, 0, 0},
     {3, 0, 0, 0, 0, 0, 0, 0}, {0, 3, 0, 0, 0, 0, 0, 0}, {1, 3, 0, 0, 0, 0, 0, 0}, {0, 1, 3, 0, 0, 0, 0, 0},
@@ -310,7 +313,14 @@ static int g_l0(const float *x, float *h, uint16_t *hl, unsigned char *mk)
 #endif
         {
             const unsigned m8 = tm >> 0 & 255u;
+#if defined(__GNUC__) && !defined(__TINYC__)
+            g_v8u ev;
+            __builtin_memcpy(&ev, g_lut[m8], sizeof ev);
+            ev += (uint16_t)(j0 + 0);
+            __builtin_memcpy(hl + cnt, &ev, sizeof ev);
+#else
             for (int q = 0; q < 8; q++) hl[cnt + q] = (uint16_t)(j0 + 0 + g_lut[m8][q]);
+#endif
             cnt += g_lutn[m8];
         }
     }
@@ -376,7 +386,14 @@ static int g_l0(const float *x, float *h, uint16_t *hl, unsigned char *mk)
         }
         {
             const unsigned m8 = tm >> 0 & 255u;
+#if defined(__GNUC__) && !defined(__TINYC__)
+            g_v8u ev;
+            __builtin_memcpy(&ev, g_lut[m8], sizeof ev);
+            ev += (uint16_t)(j0 + 0);
+            __builtin_memcpy(hl + cnt, &ev, sizeof ev);
+#else
             for (int q = 0; q < 8; q++) hl[cnt + q] = (uint16_t)(j0 + 0 + g_lut[m8][q]);
+#endif
             cnt += g_lutn[m8];
         }
     }
@@ -536,7 +553,14 @@ static int g_l1(const float *x, const uint16_t *xl, int xn, float *h, uint16_t *
 #endif
         {
             const unsigned m8 = tm >> 0 & 255u;
+#if defined(__GNUC__) && !defined(__TINYC__)
+            g_v8u ev;
+            __builtin_memcpy(&ev, g_lut[m8], sizeof ev);
+            ev += (uint16_t)(j0 + 0);
+            __builtin_memcpy(hl + cnt, &ev, sizeof ev);
+#else
             for (int q = 0; q < 8; q++) hl[cnt + q] = (uint16_t)(j0 + 0 + g_lut[m8][q]);
+#endif
             cnt += g_lutn[m8];
         }
     }
@@ -622,7 +646,14 @@ static int g_l1(const float *x, const uint16_t *xl, int xn, float *h, uint16_t *
         }
         {
             const unsigned m8 = tm >> 0 & 255u;
+#if defined(__GNUC__) && !defined(__TINYC__)
+            g_v8u ev;
+            __builtin_memcpy(&ev, g_lut[m8], sizeof ev);
+            ev += (uint16_t)(j0 + 0);
+            __builtin_memcpy(hl + cnt, &ev, sizeof ev);
+#else
             for (int q = 0; q < 8; q++) hl[cnt + q] = (uint16_t)(j0 + 0 + g_lut[m8][q]);
+#endif
             cnt += g_lutn[m8];
         }
     }
