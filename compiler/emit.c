@@ -101,6 +101,22 @@ static const char norm_src[] =
     "    }\n"
     "}\n";
 
+/* The numerator p and denominator q of the erf approximation below, in
+ * x2 = x * x, as lines of C: IND starts each line, P, Q and X2 name the
+ * variables (or lane expressions). One copy of the coefficients for the
+ * scalar erf and both GELU helpers, which must give the same values. */
+#define ERF_PQ(IND, P, Q, X2) \
+    IND P " = " X2 " * -2.72614225801306e-10f + 2.77068142495902e-08f;\n" \
+    IND P " = " X2 " * " P " + -2.10102402082508e-06f;\n" \
+    IND P " = " X2 " * " P " + -5.69250639462346e-05f;\n" \
+    IND P " = " X2 " * " P " + -7.34990630326855e-04f;\n" \
+    IND P " = " X2 " * " P " + -2.95459980854025e-03f;\n" \
+    IND P " = " X2 " * " P " + -1.60960333262415e-02f;\n" \
+    IND Q " = " X2 " * -1.45660718464996e-05f + -2.13374055278905e-04f;\n" \
+    IND Q " = " X2 " * " Q " + -1.68282697438203e-03f;\n" \
+    IND Q " = " X2 " * " Q " + -7.37332916720468e-03f;\n" \
+    IND Q " = " X2 " * " Q " + -1.42647390514189e-02f;\n"
+
 /* Eigen's rational approximation of erf (x P(x^2) / Q(x^2) on [-4, 4],
  * +-1 beyond to float precision): GELU without a libm call per unit. */
 const char em_erf_src[] =
@@ -110,16 +126,7 @@ const char em_erf_src[] =
     "    float x2, p, q;\n"
     "    x = x > 4.0f ? 4.0f : x < -4.0f ? -4.0f : x;\n"
     "    x2 = x * x;\n"
-    "    p = x2 * -2.72614225801306e-10f + 2.77068142495902e-08f;\n"
-    "    p = x2 * p + -2.10102402082508e-06f;\n"
-    "    p = x2 * p + -5.69250639462346e-05f;\n"
-    "    p = x2 * p + -7.34990630326855e-04f;\n"
-    "    p = x2 * p + -2.95459980854025e-03f;\n"
-    "    p = x2 * p + -1.60960333262415e-02f;\n"
-    "    q = x2 * -1.45660718464996e-05f + -2.13374055278905e-04f;\n"
-    "    q = x2 * q + -1.68282697438203e-03f;\n"
-    "    q = x2 * q + -7.37332916720468e-03f;\n"
-    "    q = x2 * q + -1.42647390514189e-02f;\n"
+    ERF_PQ("    ", "p", "q", "x2")
     "    return x * p / q;\n"
     "}\n";
 
@@ -147,16 +154,7 @@ const char em_gelu_src[] =
     "    m = x < lo;\n"
     "    x = (@_g8)(((@_g8i)x & ~m) | ((@_g8i)lo & m));\n"
     "    x2 = x * x;\n"
-    "    p = x2 * -2.72614225801306e-10f + 2.77068142495902e-08f;\n"
-    "    p = x2 * p + -2.10102402082508e-06f;\n"
-    "    p = x2 * p + -5.69250639462346e-05f;\n"
-    "    p = x2 * p + -7.34990630326855e-04f;\n"
-    "    p = x2 * p + -2.95459980854025e-03f;\n"
-    "    p = x2 * p + -1.60960333262415e-02f;\n"
-    "    q = x2 * -1.45660718464996e-05f + -2.13374055278905e-04f;\n"
-    "    q = x2 * q + -1.68282697438203e-03f;\n"
-    "    q = x2 * q + -7.37332916720468e-03f;\n"
-    "    q = x2 * q + -1.42647390514189e-02f;\n"
+    ERF_PQ("    ", "p", "q", "x2")
     "    v = 0.5f * v * (1.0f + x * p / q);\n"
     "    __builtin_memcpy(t, &v, sizeof v);\n"
     "}\n"
@@ -168,16 +166,7 @@ const char em_gelu_src[] =
     "    for (int l = 0; l < 8; l++) x[l] = x[l] > 4.0f ? 4.0f : x[l];\n"
     "    for (int l = 0; l < 8; l++) x[l] = x[l] < -4.0f ? -4.0f : x[l];\n"
     "    for (int l = 0; l < 8; l++) x2[l] = x[l] * x[l];\n"
-    "    for (int l = 0; l < 8; l++) p[l] = x2[l] * -2.72614225801306e-10f + 2.77068142495902e-08f;\n"
-    "    for (int l = 0; l < 8; l++) p[l] = x2[l] * p[l] + -2.10102402082508e-06f;\n"
-    "    for (int l = 0; l < 8; l++) p[l] = x2[l] * p[l] + -5.69250639462346e-05f;\n"
-    "    for (int l = 0; l < 8; l++) p[l] = x2[l] * p[l] + -7.34990630326855e-04f;\n"
-    "    for (int l = 0; l < 8; l++) p[l] = x2[l] * p[l] + -2.95459980854025e-03f;\n"
-    "    for (int l = 0; l < 8; l++) p[l] = x2[l] * p[l] + -1.60960333262415e-02f;\n"
-    "    for (int l = 0; l < 8; l++) q[l] = x2[l] * -1.45660718464996e-05f + -2.13374055278905e-04f;\n"
-    "    for (int l = 0; l < 8; l++) q[l] = x2[l] * q[l] + -1.68282697438203e-03f;\n"
-    "    for (int l = 0; l < 8; l++) q[l] = x2[l] * q[l] + -7.37332916720468e-03f;\n"
-    "    for (int l = 0; l < 8; l++) q[l] = x2[l] * q[l] + -1.42647390514189e-02f;\n"
+    ERF_PQ("    for (int l = 0; l < 8; l++) ", "p[l]", "q[l]", "x2[l]")
     "    for (int l = 0; l < 8; l++) t[l] = 0.5f * t[l] * (1.0f + x[l] * p[l] / q[l]);\n"
     "}\n"
     "#endif\n";
