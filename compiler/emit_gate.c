@@ -400,9 +400,10 @@ int em_gelu8(const em *e, const ir_layer *l)
     return e->p->vw > 1 && l->gate.hidden_act == ACT_GELU && l->gate.rank >= 8;
 }
 
-/* The source's mean comes out of the M s pass (em_axpy's sum): a whole
- * source, M s in one chunk of vector sums (first_matrix). fashion_lowrank's
- * fc1 gate: one of the passes over its 784 inputs less. */
+/* The source's mean and variance come out of the M s pass (em_axpy's
+ * statistics, then norm_var): a whole source, M s in one chunk of vector
+ * sums (first_matrix). fashion_lowrank's fc1 gate: both passes over its
+ * 784 inputs but in the rare exact case. */
 static int fuse_mean(em *e, const gsrc *s, int rows)
 {
     int whole = s->vi < 0 || e->v[s->vi].list == LIST_ALL;

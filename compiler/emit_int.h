@@ -83,9 +83,6 @@ static inline int em_axpy_sums(const em *e, int w) { return em_gnu_vectors(e) &&
 /* blk[t w ..) += x[i] * (bases[t] + i w)[0..w) for t < B, every listed i of
  * v[vi]: B tiles in one pass (emit_tile.c's blocks). */
 void em_axpy_block(em *e, const char *ind, const char *x, int vi, int n, const char *const *bases, int B, int w);
-/* ind list[cnt++] = (ty)(base + u) for every set bit u of uint32_t bits,
- * ascending; clears bits */
-void em_bits_to_list(em *e, const char *ind, const char *list, const char *ty, const char *base);
 /* var |= (unsigned)(cond) << u for units j0 + u, u < w <= 32; thr: the
  * literal when cond is exactly z[j] > thr (em_gate_zthr), else NULL. */
 void em_open_bits(em *e, const char *ind, const char *var, const char *j0, int w, const char *cond,

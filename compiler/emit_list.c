@@ -251,7 +251,6 @@ void em_axpy(em *e, const char *ind, const char *x, int vi, int n, const char *b
     const char *count = n_const >= 0 ? ar_printf(&e->a, "%d", n_const) : "xn";
     axin in = {x, kind == LIST_ALL ? NULL : kind == LIST_STATIC ? em_list_name(e, vi) : "xl",
                kind == LIST_DYN && v->packed};
-    /* Summing x reads it by whole vectors: steps of at least vw inputs. */
     if (st && (kind != LIST_ALL || !em_axpy_sums(e, w))) st = NULL;
     int vw = e->p->vw, step = st && vw > S ? vw : S; /* statistics read x by whole vectors */
     const char *in2 = ar_printf(&e->a, "%s    ", ind);
@@ -410,17 +409,4 @@ void em_mask_to_list(em *e, const char *ind, const char *list, const char *ty, c
     em_printf(e, "%s    for (int q = 0; q < 8; q++) %s[cnt + q] = (%s)(%s + %s_lut[m8][q]);\n", ind, list, ty, base, P);
     if (vec) em_printf(e, "#endif\n");
     em_printf(e, "%s    cnt += %s_lutn[m8];\n%s}\n", ind, P, ind);
-}
-
-/* One list entry per set bit, lowest first: with few bits set this beats
- * a store per unit. Count trailing zeros by the builtin where there is one
- * (tcc has none). */
-void em_bits_to_list(em *e, const char *ind, const char *list, const char *ty, const char *base)
-{
-    em_printf(e, "%swhile (bits) {\n", ind);
-    em_printf(e, "#if defined(__GNUC__) && !defined(__TINYC__)\n");
-    em_printf(e, "%s    const int u = __builtin_ctz(bits);\n", ind);
-    em_printf(e, "#else\n%s    int u = 0;\n%s    while (!(bits >> u & 1u)) u++;\n#endif\n", ind, ind);
-    em_printf(e, "%s    %s[cnt++] = (%s)(%s + u);\n%s    bits &= bits - 1u;\n%s}\n", ind, list, ty, base,
-              ind, ind);
 }
