@@ -220,6 +220,17 @@ static void block_body(em *e, int li, int B, const char *dst, int list)
 }
 
 /* Full tiles of a gated layer in blocks of B (block_tiles). */
+/* Tile ti (a loop variable in scope) alone, its bits decided in tms[ti]. */
+static void decided_tile(em *e, int li, const char *dst, int list, const char *ind)
+{
+    int T = e->p->layers[li].tile;
+    em_printf(e, "%sconst int j0 = ti * %d;\n%sconst uint32_t tm = tms[ti];\n", ind, T, ind);
+    tile_closed(e, li, T, dst, "continue;", ind);
+    tile_acc(e, li, T, ind);
+    inputs_loop(e, li, padded(e, T), ind);
+    tile_finish(e, li, T, 1, dst, list, ind);
+}
+
 static void tile_blocks(em *e, int li, int B, const char *cond, const char *dst, int list)
 {
     const ir_layer *l = &e->p->layers[li];
@@ -234,20 +245,11 @@ static void tile_blocks(em *e, int li, int B, const char *cond, const char *dst,
     block_body(e, li, B, dst, list);
     em_printf(e, "            continue;\n        }\n");
     em_printf(e, "        for (int ti = b0; ti < b0 + %d; ti++) {\n", B);
-    const char *ind = "            ";
-    em_printf(e, "%sconst int j0 = ti * %d;\n%sconst uint32_t tm = tms[ti];\n", ind, T, ind);
-    tile_closed(e, li, T, dst, "continue;", ind);
-    tile_acc(e, li, T, ind);
-    inputs_loop(e, li, padded(e, T), ind);
-    tile_finish(e, li, T, 1, dst, list, ind);
+    decided_tile(e, li, dst, list, "            ");
     em_printf(e, "        }\n    }\n");
     if (full > nb) {
-        em_printf(e, "    for (int ti = %d; ti < %d; ti++) {\n        const int j0 = ti * %d;\n", nb, full, T);
-        em_printf(e, "        const uint32_t tm = tms[ti];\n");
-        tile_closed(e, li, T, dst, "continue;", "        ");
-        tile_acc(e, li, T, "        ");
-        inputs_loop(e, li, padded(e, T), "        ");
-        tile_finish(e, li, T, 1, dst, list, "        ");
+        em_printf(e, "    for (int ti = %d; ti < %d; ti++) {\n", nb, full);
+        decided_tile(e, li, dst, list, "        ");
         em_printf(e, "    }\n");
     }
 }
